@@ -1,0 +1,134 @@
+"""Inbound comments: Vigie's signed JSON webhook and Meta's webhook."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from api.auth import runtime, signed_source
+from api.errors import ApiError
+from moderation.ingest import (
+    CommentIn,
+    PayloadError,
+    parse_meta_payload,
+    parse_vigie_payload,
+    store_comments,
+)
+from moderation.signing import SignatureError, verify_meta_signature
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__)
+ENQUEUE_CHUNK = 100
+_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+
+
+@bp.post("/v1/comments")
+def post_comments() -> ResponseReturnValue:
+    """Accept one comment or a batch (all-or-nothing); 202 once stored."""
+    body = _raw_body()
+    source = signed_source(body)
+    comments = _parse(parse_vigie_payload, body)
+    stored = _store(comments, source)
+    return jsonify(
+        {
+            "received": len(comments),
+            "stored": len(stored),
+            "duplicates": len(comments) - len(stored),
+        }
+    ), 202
+
+
+@bp.get("/v1/webhooks/meta")
+def meta_subscribe() -> ResponseReturnValue:
+    """Meta's subscription check: echo hub.challenge when the verify token matches."""
+    settings = runtime().settings
+    if not settings.meta_verify_token:
+        raise ApiError(
+            404, "not_configured", "Meta webhooks are not configured (META_VERIFY_TOKEN)"
+        )
+    if request.args.get("hub.mode") != "subscribe":
+        raise ApiError(400, "bad_request", "hub.mode must be 'subscribe'")
+    token = request.args.get("hub.verify_token", "")
+    if not hmac.compare_digest(token.encode(), settings.meta_verify_token.encode()):
+        raise ApiError(403, "forbidden", "hub.verify_token does not match")
+    challenge = request.args.get("hub.challenge", "")
+    return Response(challenge, status=200, mimetype="text/plain")
+
+
+@bp.post("/v1/webhooks/meta")
+def meta_event() -> ResponseReturnValue:
+    """Facebook Page feed and Instagram comments changes, several entries per POST."""
+    settings = runtime().settings
+    if not settings.meta_app_secret:
+        raise ApiError(404, "not_configured", "Meta webhooks are not configured (META_APP_SECRET)")
+    body = _raw_body()
+    try:
+        verify_meta_signature(
+            settings.meta_app_secret, body, request.headers.get("X-Hub-Signature-256")
+        )
+    except SignatureError as exc:
+        raise ApiError(401, "bad_signature", str(exc)) from None
+    parsed = _parse(parse_meta_payload, body)
+    stored = _store(parsed.comments, "meta")
+    # Meta expects 200; anything else makes it retry and eventually disable the subscription.
+    return jsonify(
+        {
+            "received": len(parsed.comments),
+            "stored": len(stored),
+            "duplicates": len(parsed.comments) - len(stored),
+            "ignored_changes": parsed.ignored,
+        }
+    ), 200
+
+
+def _raw_body() -> bytes:
+    # get_data honours MAX_CONTENT_LENGTH and raises 413 past it.
+    return request.get_data(cache=True)
+
+
+def _parse(parser: Any, body: bytes) -> Any:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_utf8", f"body is not valid UTF-8 (byte {exc.start})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"malformed JSON: {exc.msg} at {exc.pos}") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_json", "JSON is nested too deeply") from None
+    try:
+        return parser(data)
+    except PayloadError as exc:
+        raise ApiError(422, "invalid_payload", exc.message, errors=exc.errors) from None
+
+
+def _store(comments: Sequence[CommentIn], source: str) -> list[int]:
+    rt = runtime()
+    if not comments:
+        return []
+    with rt.sessions.begin() as session:
+        result = store_comments(session, comments, source, datetime.now(UTC))
+    _enqueue(result.new_ids)
+    return result.new_ids
+
+
+def _enqueue(ids: list[int]) -> None:
+    """Enqueue scoring after the commit; if the broker is down the sweeper picks them up later."""
+    celery = runtime().celery
+    for start in range(0, len(ids), ENQUEUE_CHUNK):
+        chunk = ids[start : start + ENQUEUE_CHUNK]
+        try:
+            celery.send_task("vigie.score_comments", args=[chunk], retry_policy=_RETRY_POLICY)
+        except Exception as exc:  # kombu raises many types; the comments are safe in the DB
+            log.warning(
+                "enqueue failed; the sweeper will re-enqueue",
+                extra={"comments": len(chunk), "error": type(exc).__name__},
+            )

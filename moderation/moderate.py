@@ -1,0 +1,148 @@
+"""From stored comments to stored decisions: score, apply the platform's rules, record."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from moderation.facts import CommentFacts
+from moderation.models import Action, Comment, CommentStatus, Decision
+from moderation.scores import Scores
+from moderation.scoring import Scorer
+from rules import RuleBook, Verdict, evaluate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Moderated:
+    """What one call decided: the new decisions' ids, and comments skipped (already decided)."""
+
+    decision_ids: list[int]
+    skipped: int
+
+
+def moderate(
+    session: Session,
+    comment_ids: Sequence[int],
+    scorer: Scorer,
+    rulebook: RuleBook,
+    now: datetime,
+    on_decision: Callable[[Session, Comment, Decision], None] | None = None,
+) -> Moderated:
+    """Decide every still-pending comment among `comment_ids`. The caller commits.
+
+    Safe to run twice on the same ids, concurrently or not: a comment is moved from pending to
+    decided with a compare-and-set, and only the caller that wins stores a decision.
+    """
+    comments = list(
+        session.scalars(
+            select(Comment)
+            .where(Comment.id.in_(comment_ids), Comment.status == CommentStatus.PENDING)
+            .order_by(Comment.id)
+        )
+    )
+    if not comments:
+        log.info("nothing to decide", extra={"comment_ids": len(comment_ids)})
+        return Moderated([], len(comment_ids))
+    scores = scorer.score_batch([c.text for c in comments], [c.language for c in comments])
+    prior = _prior_removals(session, comments)
+    parents = _parent_actions(session, comments)
+    decisions: list[Decision] = []
+    for comment, score in zip(comments, scores, strict=True):
+        claimed = session.execute(
+            update(Comment)
+            .where(Comment.id == comment.id, Comment.status == CommentStatus.PENDING)
+            .values(status=CommentStatus.DECIDED)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            log.info("comment already decided elsewhere", extra={"comment_id": comment.id})
+            continue
+        facts = CommentFacts(
+            platform=comment.platform,
+            text=comment.text,
+            language=score.language,
+            author_account_age_days=comment.author_account_age_days,
+            author_followers=comment.author_followers,
+            author_prior_removals=prior.get((comment.platform, comment.author_id), 0),
+            reply_depth=1 if comment.parent_external_id else 0,
+            parent_action=parents.get((comment.platform, comment.parent_external_id or "")),
+        )
+        verdict = evaluate(rulebook, facts, score)
+        decision = _decision(comment, score, verdict, now)
+        session.add(decision)
+        decisions.append(decision)
+        if on_decision is not None:
+            session.flush()
+            on_decision(session, comment, decision)
+    session.flush()
+    return Moderated([d.id for d in decisions], len(comment_ids) - len(decisions))
+
+
+def _decision(comment: Comment, scores: Scores, verdict: Verdict, now: datetime) -> Decision:
+    return Decision(
+        comment_id=comment.id,
+        action=Action(verdict.action),
+        reasons=list(verdict.reasons),
+        rule_ids=list(verdict.rule_ids),
+        scores=scores.to_dict(),
+        model_version=scores.model_version,
+        rules_version=verdict.rules_version,
+        decided_at=now,
+    )
+
+
+def _prior_removals(session: Session, comments: list[Comment]) -> dict[tuple[str, str], int]:
+    """How many of each author's earlier comments Vigie removed, per platform."""
+    authors = {c.author_id for c in comments}
+    rows = session.execute(
+        select(Comment.platform, Comment.author_id, func.count())
+        .join(Decision, Decision.comment_id == Comment.id)
+        .where(Comment.author_id.in_(authors), Decision.action == Action.REMOVE)
+        .group_by(Comment.platform, Comment.author_id)
+    )
+    return {(platform, author): count for platform, author, count in rows}
+
+
+def _parent_actions(session: Session, comments: list[Comment]) -> dict[tuple[str, str], str]:
+    parents = {c.parent_external_id for c in comments if c.parent_external_id}
+    if not parents:
+        return {}
+    rows = session.execute(
+        select(Comment.platform, Comment.external_id, Decision.action)
+        .join(Decision, Decision.comment_id == Comment.id)
+        .where(Comment.external_id.in_(parents))
+    )
+    return {(platform, ext): str(action) for platform, ext, action in rows}
+
+
+def rescue_stale(
+    session: Session, now: datetime, older_than_s: float, limit: int = 1000
+) -> list[int]:
+    """Pending comments enqueued longer ago than `older_than_s`: mark them re-enqueued now.
+
+    This recovers comments whose scoring task was lost (broker down at enqueue time, a purged
+    queue). Re-enqueueing one that is merely slow is harmless: deciding is idempotent.
+    """
+    cutoff = now - timedelta(seconds=older_than_s)
+    stale = (
+        select(Comment.id)
+        .where(Comment.status == CommentStatus.PENDING, Comment.enqueued_at < cutoff)
+        .order_by(Comment.id)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    result = session.execute(
+        update(Comment)
+        .where(Comment.id.in_(stale), Comment.enqueued_at < cutoff)
+        .values(enqueued_at=now)
+        .returning(Comment.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(result.scalars())

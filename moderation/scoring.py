@@ -1,0 +1,178 @@
+"""The scorer interface and Vigie's lexical scorer.
+
+A scorer turns texts into `Scores`. Workers load one scorer per process and call
+`score_batch`; everything else only sees `Scores`.
+
+`LexiconScorer` is the light default: language identification (py3langid), explicit abuse
+(safetype's EN and FR packs), lexicon sentiment (VADER for English, textblob-fr for French) and
+a small set of irony markers. It is deterministic, needs no downloads and is fast; trained heads
+replace or complement it where they are installed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Protocol
+
+from moderation.scores import Scores
+
+SUPPORTED_LANGUAGES = ("en", "fr")
+# Languages the identifier may answer; anything else is "und" (undetermined).
+IDENTIFIED_LANGUAGES = ("en", "fr", "es", "de", "it", "pt", "nl")
+UNDETERMINED = "und"
+MIN_LANGUAGE_PROB = 0.5
+MAX_SCORED_CHARS = 5_000  # longer texts are scored on their first 5,000 characters
+
+# safetype reports a category and a severity per match; this is how strongly each one
+# indicates a toxic comment (an insult aimed at someone weighs more than a swear word).
+_SEVERITY_TOXICITY = {
+    ("harassment", "high"): 0.95,
+    ("harassment", "medium"): 0.85,
+    ("harassment", "low"): 0.6,
+    ("hate", "high"): 0.97,
+    ("hate", "medium"): 0.9,
+    ("hate", "low"): 0.7,
+    ("sexual", "high"): 0.8,
+    ("sexual", "medium"): 0.6,
+    ("profanity", "high"): 0.6,
+    ("profanity", "medium"): 0.4,
+    ("profanity", "low"): 0.25,
+}
+_BASE_TOXICITY = 0.03
+
+_IRONY_MARKERS = re.compile(
+    r"(?:^|\s)/s\b|#(?:sarcasm|sarcasme|irony|ironie|not)\b|🙄|😒|🙃"
+    r"|\b(?:yeah right|oh great|oh wonderful|just what i needed|thanks for nothing|"
+    r"as if|sure,? because|merci pour rien|quelle surprise|on n'?arr[eê]te pas le progr[eè]s|"
+    r"encore bravo|trop bien,? encore|c'?est g[eé]nial,? encore)\b",
+    re.IGNORECASE,
+)
+_PRAISE = re.compile(
+    r"\b(?:bravo|great|thanks|thank you|merci|super|génial|genial|wonderful|love|perfect|parfait)\b"
+    r"|👏|👍",
+    re.IGNORECASE,
+)
+_COMPLAINT = re.compile(
+    r"\b(?:again|encore|panne|broken|down|outage|late|retard|bug|crash|nul|worst|pire|rien)\b",
+    re.IGNORECASE,
+)
+
+
+class Scorer(Protocol):
+    """Anything that scores a batch of texts. `version` is stored on every decision."""
+
+    version: str
+
+    def score_batch(
+        self, texts: Sequence[str], languages: Sequence[str | None] | None = None
+    ) -> list[Scores]: ...
+
+
+def clean_text(text: str) -> str:
+    """Normalise what scorers see: valid Unicode (NFC), no control characters, bounded length."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return text[:MAX_SCORED_CHARS]
+
+
+class LexiconScorer:
+    """Lexicon and word-list scorer for English and French."""
+
+    version = "lexicon-1"
+
+    @cached_property
+    def _identifier(self):  # type: ignore[no-untyped-def]
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        identifier.set_languages(list(IDENTIFIED_LANGUAGES))
+        return identifier
+
+    @cached_property
+    def _abuse(self):  # type: ignore[no-untyped-def]
+        import safetype
+
+        return safetype.create_moderation_engine(languages=list(SUPPORTED_LANGUAGES))
+
+    @cached_property
+    def _vader(self):  # type: ignore[no-untyped-def]
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        return SentimentIntensityAnalyzer()
+
+    @cached_property
+    def _french(self):  # type: ignore[no-untyped-def]
+        from textblob_fr import PatternAnalyzer
+
+        return PatternAnalyzer()
+
+    def language(self, text: str, hint: str | None = None) -> tuple[str, float]:
+        """Return (language, probability); 'und' when the identifier is unsure."""
+        if hint:
+            return hint.lower().split("-")[0], 1.0
+        if not any(ch.isalpha() for ch in text):
+            return UNDETERMINED, 0.0
+        lang, prob = self._identifier.classify(text)
+        if prob < MIN_LANGUAGE_PROB:
+            return UNDETERMINED, float(prob)
+        return str(lang), float(prob)
+
+    def toxicity(self, text: str) -> float:
+        result = self._abuse.moderate(text)
+        scores = [_SEVERITY_TOXICITY.get((m.category, m.severity), 0.3) for m in result.matches]
+        return max(scores, default=_BASE_TOXICITY)
+
+    def polarity(self, text: str, language: str) -> float:
+        """Sentiment polarity in [-1, 1] from the language's lexicon."""
+        if language == "fr":
+            polarity, _subjectivity = self._french.analyze(text)
+            return float(polarity)
+        return float(self._vader.polarity_scores(text)["compound"])
+
+    def irony(self, text: str) -> float:
+        score = 0.05
+        if _IRONY_MARKERS.search(text):
+            score += 0.6
+        if _PRAISE.search(text) and _COMPLAINT.search(text):
+            score += 0.35
+        return min(score, 0.95)
+
+    def score(self, text: str, language_hint: str | None = None) -> Scores:
+        text = clean_text(text)
+        language, lang_prob = self.language(text, language_hint)
+        toxicity = self.toxicity(text)
+        irony = self.irony(text)
+        polarity = self.polarity(text, language)
+        if irony > 0.5 and polarity > 0:
+            # Ironic praise ("bravo, encore une panne") is a complaint, not a compliment.
+            polarity = -polarity
+        strength = min(abs(polarity), 1.0)
+        if polarity >= 0.05:
+            positive, negative = 0.4 + 0.55 * strength, 0.05 * (1 - strength)
+        elif polarity <= -0.05:
+            positive, negative = 0.05 * (1 - strength), 0.4 + 0.55 * strength
+        else:
+            positive, negative = 0.15, 0.15
+        negative = max(negative, 0.9 * toxicity if toxicity >= 0.5 else 0.0)
+        positive = min(positive, 1.0 - negative)
+        known = language in SUPPORTED_LANGUAGES
+        confidence = (0.5 + abs(toxicity - 0.5)) * (1.0 if known else 0.5) * max(lang_prob, 0.5)
+        return Scores(
+            toxicity=round(toxicity, 4),
+            irony=round(irony, 4),
+            negative=round(negative, 4),
+            positive=round(positive, 4),
+            language=language,
+            confidence=round(min(confidence, 1.0), 4),
+            model_version=self.version,
+        )
+
+    def score_batch(
+        self, texts: Sequence[str], languages: Sequence[str | None] | None = None
+    ) -> list[Scores]:
+        hints = list(languages) if languages is not None else [None] * len(texts)
+        return [self.score(text, hint) for text, hint in zip(texts, hints, strict=True)]

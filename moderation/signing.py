@@ -1,0 +1,63 @@
+"""HMAC signatures: Vigie's own `X-Vigie-Signature` scheme and Meta's `X-Hub-Signature-256`.
+
+Vigie's scheme (the same for inbound webhooks and outbound callbacks):
+
+    X-Vigie-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
+
+Several `v1=` values may be sent while a secret is being rotated; one valid value is enough.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+
+class SignatureError(ValueError):
+    """The signature is missing, malformed, stale or wrong; the message says which."""
+
+
+def vigie_signature(secret: str, body: bytes, timestamp: int) -> str:
+    """The header value that signs `body` at `timestamp`."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify_vigie_signature(
+    secret: str, body: bytes, header: str | None, now: float, tolerance_s: int = 300
+) -> None:
+    """Raise SignatureError unless `header` signs `body` with `secret` within the tolerance."""
+    if not header:
+        raise SignatureError("missing X-Vigie-Signature header")
+    timestamp: int | None = None
+    candidates: list[str] = []
+    for part in header.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t":
+            try:
+                timestamp = int(value)
+            except ValueError:
+                raise SignatureError("X-Vigie-Signature: t is not a unix timestamp") from None
+        elif key == "v1":
+            candidates.append(value)
+    if timestamp is None or not candidates:
+        raise SignatureError("X-Vigie-Signature: expected t=<timestamp>,v1=<hex>")
+    if abs(now - timestamp) > tolerance_s:
+        raise SignatureError(f"X-Vigie-Signature: timestamp is more than {tolerance_s}s from now")
+    expected = vigie_signature(secret, body, timestamp).split("v1=", 1)[1]
+    # Compare every candidate so timing does not tell which one was close.
+    valid = [hmac.compare_digest(expected, c) for c in candidates]
+    if not any(valid):
+        raise SignatureError("X-Vigie-Signature: signature does not match the body")
+
+
+def meta_signature(app_secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_meta_signature(app_secret: str, body: bytes, header: str | None) -> None:
+    """Raise SignatureError unless `header` is Meta's X-Hub-Signature-256 of `body`."""
+    if not header or not header.startswith("sha256="):
+        raise SignatureError("missing or malformed X-Hub-Signature-256 header")
+    if not hmac.compare_digest(meta_signature(app_secret, body), header):
+        raise SignatureError("X-Hub-Signature-256: signature does not match the body")

@@ -1,0 +1,61 @@
+"""What a process needs at run time, built once per process from Settings."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+
+from celery import Celery
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.scoring import LexiconScorer, Scorer
+from rules import RuleBook, load_rulebook
+from vigie.db import make_engine, make_sessionmaker
+from vigie.settings import Settings
+
+
+class Runtime:
+    """Engine, sessions, scorer and rules for one process; heavy parts load on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.pid = os.getpid()
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return make_sessionmaker(self.engine)
+
+    @cached_property
+    def celery(self) -> Celery:
+        from workers.app import create_celery
+
+        return create_celery(self.settings)
+
+    @cached_property
+    def scorer(self) -> Scorer:
+        return LexiconScorer()
+
+    @cached_property
+    def rulebook(self) -> RuleBook:
+        return load_rulebook(self.settings.rules_dir)
+
+    def secret(self, source: str) -> str | None:
+        if source == "meta":
+            return self.settings.meta_app_secret
+        found = self.settings.sources.get(source)
+        return found.secret if found else None
+
+    def callback_url(self, source: str) -> str | None:
+        if source == "meta":
+            return self.settings.meta_callback_url
+        found = self.settings.sources.get(source)
+        return found.callback_url if found else None
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()

@@ -1,0 +1,186 @@
+"""Vigie's configuration, read once from the environment at start-up.
+
+`Settings.from_env(environ)` is the only place that reads environment variables. Every secret
+can also be given as a file: `X_FILE=/run/secrets/x` instead of `X=...`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEV_SOURCE_SECRET = "vigie-dev-secret"  # noqa: S105 - documented development default only
+
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A system allowed to push comments, with its signing secret and optional callback."""
+
+    name: str
+    secret: str
+    callback_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    broker_url: str = ""
+    redis_url: str | None = None
+    sentry_dsn: str | None = None
+    sources: Mapping[str, Source] = field(default_factory=dict)
+    meta_app_secret: str | None = None
+    meta_verify_token: str | None = None
+    meta_callback_url: str | None = None
+    rules_dir: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = False
+    signature_tolerance_s: int = 300
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_text_chars: int = 10_000
+    max_batch: int = 500
+    callback_max_attempts: int = 15
+    callback_timeout_s: float = 5.0
+    sweep_interval_s: float = 5.0
+    rescue_after_s: float = 30.0
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return self.broker_url.startswith("sqla+")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Build settings from an environment mapping; raise SettingsError naming the bad variable."""
+        env = _choice(environ, "VIGIE_ENV", ("development", "production", "test"), "development")
+        data_dir = Path(environ.get("VIGIE_DATA_DIR", "var")).expanduser()
+        database_url = (
+            environ.get("DATABASE_URL") or f"sqlite:///{data_dir.resolve()}/vigie.sqlite3"
+        )
+        if database_url.startswith("postgres://"):
+            # Heroku-style URLs; SQLAlchemy only knows the long scheme.
+            database_url = "postgresql://" + database_url[len("postgres://") :]
+        if database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+        redis_url = environ.get("REDIS_URL") or None
+        broker_url = (
+            environ.get("BROKER_URL")
+            or redis_url
+            or f"sqla+sqlite:///{data_dir.resolve()}/broker.sqlite3"
+        )
+        sources = _sources(environ, env)
+        rules_dir = environ.get("VIGIE_RULES_DIR")
+        settings = cls(
+            env=env,
+            data_dir=data_dir,
+            database_url=database_url,
+            broker_url=broker_url,
+            redis_url=redis_url,
+            sentry_dsn=_secret(environ, "SENTRY_DSN"),
+            sources=sources,
+            meta_app_secret=_secret(environ, "META_APP_SECRET"),
+            meta_verify_token=_secret(environ, "META_VERIFY_TOKEN"),
+            meta_callback_url=environ.get("META_CALLBACK_URL") or None,
+            rules_dir=Path(rules_dir) if rules_dir else None,
+            host=environ.get("VIGIE_HOST", "127.0.0.1"),
+            port=_int(environ, "PORT", 8000, 1, 65535),
+            log_level=_choice(
+                environ, "VIGIE_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"
+            ),
+            log_json=_bool(environ, "VIGIE_LOG_JSON", env == "production"),
+            max_body_bytes=_int(environ, "VIGIE_MAX_BODY_BYTES", 8 * 1024 * 1024, 1024, 1 << 30),
+            callback_max_attempts=_int(environ, "VIGIE_CALLBACK_MAX_ATTEMPTS", 15, 1, 100),
+            sweep_interval_s=_float(environ, "VIGIE_SWEEP_INTERVAL", 5.0),
+            rescue_after_s=_float(environ, "VIGIE_RESCUE_AFTER", 30.0),
+        )
+        if settings.is_production and not settings.sources and not settings.meta_app_secret:
+            raise SettingsError(
+                "VIGIE_SOURCES: production needs at least one source (or META_APP_SECRET)"
+            )
+        return settings
+
+
+def _secret(environ: Mapping[str, str], name: str) -> str | None:
+    """Read NAME, or the file named by NAME_FILE (trailing newline stripped)."""
+    path = environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").rstrip("\r\n") or None
+        except OSError as exc:
+            raise SettingsError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from exc
+    return environ.get(name) or None
+
+
+def _sources(environ: Mapping[str, str], env: str) -> dict[str, Source]:
+    names = [n.strip() for n in environ.get("VIGIE_SOURCES", "").split(",") if n.strip()]
+    if not names and env != "production":
+        return {"demo": Source("demo", DEV_SOURCE_SECRET, environ.get("VIGIE_DEMO_CALLBACK_URL"))}
+    sources = {}
+    for name in names:
+        if not _NAME_RE.match(name):
+            raise SettingsError(f"VIGIE_SOURCES: bad source name {name!r} (use a-z, 0-9, - and _)")
+        key = f"VIGIE_SOURCE_{name.upper().replace('-', '_')}"
+        secret = _secret(environ, f"{key}_SECRET")
+        if not secret:
+            raise SettingsError(f"{key}_SECRET: missing secret for source {name!r}")
+        sources[name] = Source(name, secret, environ.get(f"{key}_CALLBACK_URL") or None)
+    return sources
+
+
+def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}: expected a boolean (true/false), got {raw!r}")
+
+
+def _int(environ: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}: expected an integer, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise SettingsError(f"{name}: {value} is outside {lo}..{hi}")
+    return value
+
+
+def _float(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}: expected a number, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name}: must be positive, got {raw!r}")
+    return value
+
+
+def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    raw = environ.get(name) or default
+    if raw not in allowed:
+        raise SettingsError(f"{name}: expected one of {', '.join(allowed)}, got {raw!r}")
+    return raw

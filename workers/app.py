@@ -1,0 +1,47 @@
+"""The Celery application, built from Settings (never from the environment at import time)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import Celery
+
+from vigie.settings import Settings
+from workers import broker
+
+
+def create_celery(settings: Settings) -> Celery:
+    broker_url = settings.broker_url
+    if settings.uses_embedded_broker:
+        broker_url = broker_url.removeprefix(broker.URL_PREFIX)
+    app = Celery("vigie", broker=broker_url, include=["workers.tasks"])
+    app.conf.update(
+        task_acks_late=True,  # a task killed mid-way is redelivered; deciding is idempotent
+        task_reject_on_worker_lost=True,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        worker_prefetch_multiplier=4,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        broker_transport="workers.broker:Transport" if settings.uses_embedded_broker else None,
+        broker_transport_options=_transport_options(settings),
+        beat_schedule={
+            "sweep": {
+                "task": "vigie.sweep",
+                "schedule": timedelta(seconds=settings.sweep_interval_s),
+                "options": {"expires": settings.sweep_interval_s * 2},
+            }
+        },
+        beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
+        task_routes={"vigie.*": {"queue": "celery"}},
+    )
+    app.conf["vigie_settings"] = settings
+    return app
+
+
+def _transport_options(settings: Settings) -> dict[str, object]:
+    if settings.uses_embedded_broker:
+        return {}  # workers.broker.Transport sets its own polling interval
+    # With acks_late, a task from a killed worker comes back after the visibility timeout.
+    return {"visibility_timeout": 600}

@@ -1,0 +1,101 @@
+"""Celery tasks: each loads by id, calls one domain function, commits, then enqueues."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, datetime
+
+from celery import Celery, Task, shared_task
+from sqlalchemy.exc import OperationalError
+
+from moderation import delivery
+from moderation.models import Comment, Decision, Delivery
+from moderation.moderate import moderate, rescue_stale
+from vigie.runtime import Runtime
+
+log = logging.getLogger(__name__)
+SCORE_CHUNK = 100
+
+
+def runtime(app: Celery) -> Runtime:
+    """The Runtime of this worker process (rebuilt after a fork)."""
+    current = app.conf.get("vigie_runtime")
+    if current is None or current.pid != os.getpid():
+        current = Runtime(app.conf["vigie_settings"])
+        app.conf["vigie_runtime"] = current
+    return current
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@shared_task(
+    bind=True,
+    name="vigie.score_comments",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=None,
+)
+def score_comments(self: Task, comment_ids: list[int]) -> None:
+    """Score and decide comments; queue and enqueue their callbacks after the commit."""
+    rt = runtime(self.app)
+    now = _now()
+    delivery_ids: list[int] = []
+
+    def on_decision(session, comment: Comment, decision: Decision) -> None:  # type: ignore[no-untyped-def]
+        queued = delivery.queue_callback(
+            session, comment, decision, rt.callback_url(comment.source), now
+        )
+        if queued is not None:
+            session.flush()
+            delivery_ids.append(queued.id)
+
+    with rt.sessions.begin() as session:
+        result = moderate(session, comment_ids, rt.scorer, rt.rulebook, now, on_decision)
+    log.info(
+        "decided comments",
+        extra={"decided": len(result.decision_ids), "skipped": result.skipped},
+    )
+    for delivery_id in delivery_ids:
+        deliver.delay(delivery_id)
+
+
+@shared_task(bind=True, name="vigie.deliver")
+def deliver(self: Task, delivery_id: int) -> None:
+    """Make one attempt at a decision callback and record its outcome."""
+    rt = runtime(self.app)
+    settings = rt.settings
+    lease_s = settings.callback_timeout_s * 2 + 30
+    with rt.sessions.begin() as session:
+        claimed = delivery.claim(session, delivery_id, _now(), lease_s)
+    if claimed is None:
+        log.info("delivery not due or already taken", extra={"delivery_id": delivery_id})
+        return
+    secret = rt.secret(claimed.source)
+    if secret is None:
+        outcome = delivery.Outcome(False, f"source {claimed.source!r} is no longer configured")
+    else:
+        outcome = delivery.send(claimed, secret, settings.callback_timeout_s)
+    with rt.sessions.begin() as session:
+        current = session.get(Delivery, delivery_id)
+        assert current is not None
+        delivery.record(session, current, outcome, _now(), settings.callback_max_attempts)
+
+
+@shared_task(bind=True, name="vigie.sweep", ignore_result=True)
+def sweep(self: Task) -> None:
+    """Beat: re-enqueue comments whose scoring was lost, and callbacks that are due."""
+    rt = runtime(self.app)
+    now = _now()
+    with rt.sessions.begin() as session:
+        stale = rescue_stale(session, now, rt.settings.rescue_after_s)
+        due = delivery.due(session, now)
+    if stale:
+        log.warning("re-enqueueing stale comments", extra={"count": len(stale)})
+    for start in range(0, len(stale), SCORE_CHUNK):
+        score_comments.delay(stale[start : start + SCORE_CHUNK])
+    for delivery_id in due:
+        deliver.delay(delivery_id)
