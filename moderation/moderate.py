@@ -37,33 +37,30 @@ def moderate(
 ) -> Moderated:
     """Decide every still-pending comment among `comment_ids`. The caller commits.
 
-    Safe to run twice on the same ids, concurrently or not: a comment is moved from pending to
-    decided with a compare-and-set, and only the caller that wins stores a decision.
+    Safe to run twice on the same ids, concurrently or not: comments are moved from pending to
+    decided with one compare-and-set UPDATE, and only the transaction that moved a comment
+    stores its decision (a concurrent one waits on the row locks, then finds nothing to do).
     """
-    comments = list(
-        session.scalars(
-            select(Comment)
+    claimed = set(
+        session.execute(
+            update(Comment)
             .where(Comment.id.in_(comment_ids), Comment.status == CommentStatus.PENDING)
-            .order_by(Comment.id)
-        )
+            .values(status=CommentStatus.DECIDED)
+            .returning(Comment.id)
+            .execution_options(synchronize_session=False)
+        ).scalars()
     )
-    if not comments:
-        log.info("nothing to decide", extra={"comment_ids": len(comment_ids)})
+    if not claimed:
+        log.info("nothing to decide: already decided", extra={"comment_ids": len(comment_ids)})
         return Moderated([], len(comment_ids))
+    comments = list(
+        session.scalars(select(Comment).where(Comment.id.in_(claimed)).order_by(Comment.id))
+    )
     scores = scorer.score_batch([c.text for c in comments], [c.language for c in comments])
     prior = _prior_removals(session, comments)
     parents = _parent_actions(session, comments)
-    decisions: list[Decision] = []
+    decisions = []
     for comment, score in zip(comments, scores, strict=True):
-        claimed = session.execute(
-            update(Comment)
-            .where(Comment.id == comment.id, Comment.status == CommentStatus.PENDING)
-            .values(status=CommentStatus.DECIDED)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            log.info("comment already decided elsewhere", extra={"comment_id": comment.id})
-            continue
         facts = CommentFacts(
             platform=comment.platform,
             text=comment.text,
@@ -74,14 +71,13 @@ def moderate(
             reply_depth=1 if comment.parent_external_id else 0,
             parent_action=parents.get((comment.platform, comment.parent_external_id or "")),
         )
-        verdict = evaluate(rulebook, facts, score)
-        decision = _decision(comment, score, verdict, now)
-        session.add(decision)
-        decisions.append(decision)
-        if on_decision is not None:
-            session.flush()
-            on_decision(session, comment, decision)
+        decisions.append(_decision(comment, score, evaluate(rulebook, facts, score), now))
+    session.add_all(decisions)
     session.flush()
+    if on_decision is not None:
+        for comment, decision in zip(comments, decisions, strict=True):
+            on_decision(session, comment, decision)
+        session.flush()
     return Moderated([d.id for d in decisions], len(comment_ids) - len(decisions))
 
 

@@ -53,7 +53,7 @@ class Settings:
     callback_max_attempts: int = 15
     callback_timeout_s: float = 5.0
     sweep_interval_s: float = 5.0
-    rescue_after_s: float = 30.0
+    rescue_after_s: float = 300.0
 
     @property
     def is_production(self) -> bool:
@@ -105,7 +105,7 @@ class Settings:
             max_body_bytes=_int(environ, "VIGIE_MAX_BODY_BYTES", 8 * 1024 * 1024, 1024, 1 << 30),
             callback_max_attempts=_int(environ, "VIGIE_CALLBACK_MAX_ATTEMPTS", 15, 1, 100),
             sweep_interval_s=_float(environ, "VIGIE_SWEEP_INTERVAL", 5.0),
-            rescue_after_s=_float(environ, "VIGIE_RESCUE_AFTER", 30.0),
+            rescue_after_s=_float(environ, "VIGIE_RESCUE_AFTER", 300.0),
         )
         if settings.is_production and not settings.sources and not settings.meta_app_secret:
             raise SettingsError(

@@ -35,18 +35,18 @@ def _now() -> datetime:
 def score(rt: Runtime, comment_ids: list[int]) -> list[int]:
     """Decide comments and write their callbacks to the outbox; return the deliveries' ids."""
     now = _now()
-    delivery_ids: list[int] = []
+    queued_deliveries: list[Delivery] = []
 
     def on_decision(session: Session, comment: Comment, decision: Decision) -> None:
         queued = delivery.queue_callback(
             session, comment, decision, rt.callback_url(comment.source), now
         )
         if queued is not None:
-            session.flush()
-            delivery_ids.append(queued.id)
+            queued_deliveries.append(queued)
 
     with rt.sessions.begin() as session:
         result = moderate(session, comment_ids, rt.scorer, rt.rulebook, now, on_decision)
+    delivery_ids = [d.id for d in queued_deliveries]  # flushed by moderate, committed above
     log.info(
         "decided comments", extra={"decided": len(result.decision_ids), "skipped": result.skipped}
     )
