@@ -14,6 +14,7 @@ from moderation import delivery
 from moderation.models import Comment, Decision, Delivery
 from moderation.moderate import moderate, rescue_stale
 from vigie.runtime import Runtime
+from workers import broker
 
 log = logging.getLogger(__name__)
 SCORE_CHUNK = 100
@@ -107,7 +108,10 @@ def deliver(self: Task, delivery_id: int) -> None:
 @shared_task(bind=True, name="vigie.sweep")
 def sweep(self: Task) -> None:
     """Beat: re-enqueue comments whose scoring was lost, and callbacks that are due."""
-    stale, due = find_lost_work(runtime(self.app))
+    rt = runtime(self.app)
+    stale, due = find_lost_work(rt)
+    if rt.settings.uses_embedded_broker:
+        broker.purge_consumed(rt.settings.broker_url)
     for start in range(0, len(stale), SCORE_CHUNK):
         score_comments.delay(stale[start : start + SCORE_CHUNK])
     for delivery_id in due:
