@@ -82,6 +82,7 @@ def run(workers: int) -> None:
         "beat": [python, "-m", "celery", "-A", "workers.main", "beat", "--loglevel", "WARNING"],
     }  # fmt: skip
     processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+    _wait_for_web(f"http://{bind}/healthz", processes["web"])
     _banner(settings, bind)
     stopping = False
 
@@ -107,6 +108,19 @@ def run(workers: int) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
     sys.exit(exit_code)
+
+
+def _wait_for_web(url: str, web: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+    """Print the banner once the web server answers, not lost above its start-up logs."""
+    import requests
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and web.poll() is None:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
 
 
 def _banner(settings: Settings, bind: str) -> None:
