@@ -90,7 +90,7 @@ def _decision(comment: Comment, scores: Scores, verdict: Verdict, now: datetime)
         comment_id=comment.id,
         action=Action(verdict.action),
         reasons=list(verdict.reasons),
-        rule_ids=list(verdict.rule_ids),
+        rule_ids=list(verdict.recorded_rule_ids),
         scores=scores.to_dict(),
         model_version=scores.model_version,
         rules_version=verdict.rules_version,

@@ -91,3 +91,8 @@ class Verdict:
     priority: str | None = None
     decided_by: str | None = None
     shadow: tuple[ShadowMatch, ...] = ()
+
+    @property
+    def recorded_rule_ids(self) -> tuple[str, ...]:
+        """What a Decision stores: the live rule ids, then `shadow:<id>` for each shadow match."""
+        return self.rule_ids + tuple(f"shadow:{match.rule_id}" for match in self.shadow)
