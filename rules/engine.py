@@ -89,7 +89,8 @@ def _decide(
     decider = next((rule for rule in live if rule.action is not None), None)
     if decider is None or decider.action is None:
         action = ruleset.default_action
-        return action, ("no rule matched",), _default_priority(action), None
+        reason = "no rule matched" if not live else "no rule with an action matched"
+        return action, (reason,), _default_priority(action), None
     if decider.action == "remove" and decider.uncertainty:
         doubt = uncertain(ruleset.uncertainty, decider, ctx)
         if doubt:
