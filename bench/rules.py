@@ -1,8 +1,9 @@
 """Rule evaluation speed: 10,000 comments against the shipped rules, in comments per second.
 
 Scores are drawn at random (the scorer is not what is measured); texts mix ordinary EN and FR
-comments with insults, spam, threats, obfuscated words and long comments. Target: >= 20,000
-comments/s on one core.
+comments with insults, spam, threats, obfuscated words and long comments, each made unique.
+Target: >= 20,000 comments/s on one core. Evaluation is single-threaded; the figure reported
+is comments per CPU-second of this process, plus the wall-clock rate.
 
     .venv/bin/python bench/rules.py [--comments 10000] [--rules DIR]
 """
@@ -79,18 +80,22 @@ def main() -> None:
     args = parser.parse_args()
     book = load_rulebook(args.rules)
     data = comments(args.comments)
-    best = float("inf")
+    best_cpu = best_wall = float("inf")
     actions: dict[str, int] = {}
     for _ in range(args.repeat):
-        started = time.perf_counter()
+        cpu, wall = time.process_time(), time.perf_counter()
         verdicts = [evaluate(book, facts, scores) for facts, scores in data]
-        best = min(best, time.perf_counter() - started)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+        best_wall = min(best_wall, time.perf_counter() - wall)
     for verdict in verdicts:
         actions[verdict.action] = actions.get(verdict.action, 0) + 1
+    # CPU time is what "per core" means, and stays honest when other processes share the
+    # machine; wall time is printed too.
     print(
         f"{args.comments} comments against rules {book.version} ({len(book.files)} files): "
-        f"{args.comments / best:,.0f} comments/s on one core (best of {args.repeat}, "
-        f"{best * 1000:.0f} ms); actions {dict(sorted(actions.items()))}"
+        f"{args.comments / best_cpu:,.0f} comments per CPU-second (one core), "
+        f"{args.comments / best_wall:,.0f} comments/s wall clock; best of {args.repeat}; "
+        f"actions {dict(sorted(actions.items()))}"
     )
 
 
