@@ -16,7 +16,7 @@ from moderation.facts import CommentFacts
 from moderation.scores import Scores
 from rules.conditions import Context
 from rules.engine import evaluate
-from rules.model import RuleBook
+from rules.model import Rule, RuleBook
 
 HARMFUL = frozenset({"remove", "escalate"})
 _SINCE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
@@ -147,7 +147,7 @@ def _score_rules(book: RuleBook, item: Replayed, quality: dict[str, list[int]]) 
 
 
 def _qualities(book: RuleBook, quality: dict[str, list[int]]) -> tuple[RuleQuality, ...]:
-    rules = {}
+    rules: dict[str, Rule] = {}
     for ruleset in book.sets.values():
         for rule in ruleset.rules:
             rules.setdefault(rule.id, rule)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import click
 
 from moderation.facts import CommentFacts
+from moderation.scores import Scores
 from rules.backtest import Replayed, Report, backtest, parse_since
 from rules.check import check_directory
 from rules.engine import SHIPPED_DIR, load_rulebook
@@ -170,15 +172,10 @@ def backtest_command(
 
 
 def replayed(session: Any, platform: str, since: datetime) -> Iterator[Replayed]:
-    """Stored comments of `platform` decided since `since`, oldest first, as replay items.
-
-    Author prior removals and parent decisions are rebuilt from the replayed window itself, in
-    order, as moderate() saw them (removals before the window are not counted).
-    """
+    """Stored comments of `platform` decided since `since`, oldest first, as replay items."""
     from sqlalchemy import select
 
     from moderation.models import Comment, Decision
-    from moderation.scores import Scores
 
     rows = session.execute(
         select(Comment, Decision)
@@ -187,45 +184,56 @@ def replayed(session: Any, platform: str, since: datetime) -> Iterator[Replayed]
         .order_by(Decision.decided_at, Comment.id)
         .execution_options(yield_per=1000)
     )
-    removals: dict[str, int] = {}
-    actions: dict[str, str] = {}
+    window = _Window()
     batch: list[tuple[Any, Any]] = []
-    for row in rows:
-        batch.append((row[0], row[1]))
+    for comment, decision in rows:
+        batch.append((comment, decision))
         if len(batch) == 1000:
-            yield from _items(session, batch, removals, actions, Scores)
+            yield from window.replay(session, batch)
             batch = []
-    yield from _items(session, batch, removals, actions, Scores)
+    yield from window.replay(session, batch)
 
 
-def _items(
-    session: Any,
-    batch: list[tuple[Any, Any]],
-    removals: dict[str, int],
-    actions: dict[str, str],
-    scores_type: Any,
-) -> Iterator[Replayed]:
-    humans = human_actions(session, [comment.id for comment, _ in batch])
-    for comment, decision in batch:
-        action = str(decision.action)
-        facts = CommentFacts(
+@dataclass
+class _Window:
+    """What the replay has seen so far, to rebuild the facts moderate() had.
+
+    Author prior removals, parent decisions and reply depths come from the window itself: a
+    parent outside it counts as a top-level comment with no known decision, and removals
+    before the window are not counted.
+    """
+
+    removals: dict[str, int] = field(default_factory=dict)
+    actions: dict[str, str] = field(default_factory=dict)
+    depths: dict[str, int] = field(default_factory=dict)
+
+    def replay(self, session: Any, batch: list[tuple[Any, Any]]) -> Iterator[Replayed]:
+        humans = human_actions(session, [comment.id for comment, _ in batch])
+        for comment, decision in batch:
+            try:
+                scores = Scores.from_dict(decision.scores)
+            except (KeyError, TypeError, ValueError):
+                continue  # a decision stored without usable scores cannot be replayed
+            facts = self.facts(comment, scores)
+            action = str(decision.action)
+            yield Replayed(comment.id, facts, scores, action, humans.get(comment.id))
+            self.actions[comment.external_id] = action
+            self.depths[comment.external_id] = facts.reply_depth
+            if action == "remove":
+                self.removals[comment.author_id] = self.removals.get(comment.author_id, 0) + 1
+
+    def facts(self, comment: Any, scores: Scores) -> CommentFacts:
+        parent = comment.parent_external_id
+        return CommentFacts(
             platform=comment.platform,
             text=comment.text,
-            language=str(decision.scores.get("language") or comment.language or "und"),
+            language=scores.language,
             author_account_age_days=comment.author_account_age_days,
             author_followers=comment.author_followers,
-            author_prior_removals=removals.get(comment.author_id, 0),
-            reply_depth=1 if comment.parent_external_id else 0,
-            parent_action=actions.get(comment.parent_external_id or ""),
+            author_prior_removals=self.removals.get(comment.author_id, 0),
+            reply_depth=self.depths.get(parent, 0) + 1 if parent else 0,
+            parent_action=self.actions.get(parent) if parent else None,
         )
-        try:
-            scores = scores_type.from_dict(decision.scores)
-        except (KeyError, TypeError, ValueError):
-            continue  # a decision stored without usable scores cannot be replayed
-        yield Replayed(comment.id, facts, scores, action, humans.get(comment.id))
-        actions[comment.external_id] = action
-        if action == "remove":
-            removals[comment.author_id] = removals.get(comment.author_id, 0) + 1
 
 
 def human_actions(session: Any, comment_ids: list[int]) -> dict[int, str]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from moderation.models import Action, Base, Comment, CommentStatus, Decision
 from rules.backtest import Replayed, backtest, parse_since
-from rules.cli import rules_cli
+from rules.cli import replayed, rules_cli
 from vigie.db import make_engine
 
 OLD = "rules: [{id: abuse, description: d, when: {toxicity: '> 0.9'}, action: remove}]"
@@ -134,3 +134,31 @@ def test_it_backtests_stored_comments_from_the_command_line(
     assert "approve -> remove: 1" in result.output
     assert "you absolute clown" in result.output
     assert "no human decisions in this window yet" in result.output
+
+
+def test_it_rebuilds_thread_and_author_facts_from_the_window(tmp_path: Path) -> None:
+    """Replayed facts carry prior removals, parent decisions and reply depth, in order."""
+    engine = make_engine(f"sqlite:///{tmp_path}/db.sqlite3")
+    Base.metadata.create_all(engine)
+    now = datetime.now(UTC)
+    chain = [("p", None, Action.REMOVE), ("r1", "p", Action.APPROVE), ("r2", "r1", Action.APPROVE)]
+    with Session(engine) as session, session.begin():
+        for seconds, (external_id, parent, action) in enumerate(chain):
+            when = now - timedelta(minutes=10) + timedelta(seconds=seconds)
+            comment = Comment(
+                source="demo", platform="x", external_id=external_id, author_id="a",
+                parent_external_id=parent, text=external_id, created_at=when, received_at=when,
+            )  # fmt: skip
+            comment.decision = Decision(
+                action=action, reasons=[], rule_ids=[], model_version="t", rules_version="v",
+                decided_at=when, scores=scores(language="fr").to_dict(),
+            )  # fmt: skip
+            session.add(comment)
+    with Session(engine) as session:
+        items = list(replayed(session, "x", now - timedelta(hours=1)))
+    engine.dispose()
+    seen = [
+        (i.facts.reply_depth, i.facts.parent_action, i.facts.author_prior_removals) for i in items
+    ]
+    assert seen == [(0, None, 0), (1, "remove", 1), (2, "approve", 1)]
+    assert {i.facts.language for i in items} == {"fr"}

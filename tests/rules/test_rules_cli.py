@@ -16,6 +16,15 @@ from vigie.cli import main
 from vigie.db import make_engine
 
 
+class FixedScorer:
+    """Calm scores for every text: these tests are about rules and facts, not scoring."""
+
+    version = "fixed"
+
+    def score_batch(self, texts: list[str], languages: object = None) -> list[object]:
+        return [scores() for _ in texts]
+
+
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     result = CliRunner().invoke(main, ["rules", *args], env=env or {})
     return result.exit_code, result.output
@@ -71,12 +80,6 @@ def test_it_records_shadow_matches_on_the_stored_decision(tmp_path: Path) -> Non
         """
     )
 
-    class FixedScorer:
-        version = "fixed"
-
-        def score_batch(self, texts: list[str], languages: object = None) -> list[object]:
-            return [scores() for _ in texts]
-
     engine = make_engine(f"sqlite:///{tmp_path}/db.sqlite3")
     Base.metadata.create_all(engine)
     now = datetime.now(UTC)
@@ -91,4 +94,39 @@ def test_it_records_shadow_matches_on_the_stored_decision(tmp_path: Path) -> Non
     with Session(engine) as session:
         decision = session.scalars(select(Decision)).one()
         assert (decision.action, decision.rule_ids) == ("review", ["live", "shadow:trial"])
+    engine.dispose()
+
+
+def test_it_hands_real_reply_depth_and_parent_decision_to_the_rules(tmp_path: Path) -> None:
+    """moderate() walks stored parents: a reply to a reply is depth 2, with its parent's action."""
+    book = book_from(
+        """
+        rules:
+          - {id: top, description: d, when: {words: [root]}, action: remove, uncertainty: false}
+          - id: deep
+            description: d
+            when: {reply_depth: ">= 2", parent_action: approve}
+            action: review
+        """
+    )
+    engine = make_engine(f"sqlite:///{tmp_path}/db.sqlite3")
+    Base.metadata.create_all(engine)
+    now = datetime.now(UTC)
+    chain = [("1", None, "root"), ("2", "1", "first reply"), ("3", "2", "second reply"),
+             ("4", "2", "sibling reply")]  # fmt: skip
+    with Session(engine) as session, session.begin():
+        ids = []
+        for external_id, parent, text in chain:
+            comment = Comment(
+                source="demo", platform="web", external_id=external_id, author_id="a",
+                parent_external_id=parent, text=text, created_at=now, received_at=now,
+            )  # fmt: skip
+            session.add(comment)
+            session.flush()
+            ids.append(comment.id)
+        for batch in ([ids[0]], [ids[1]], ids[2:]):  # siblings decided in one batch
+            moderate(session, batch, FixedScorer(), book, now)  # type: ignore[arg-type]
+    with Session(engine) as session:
+        actions = [d.action for d in session.scalars(select(Decision).order_by(Decision.id))]
+    assert actions == ["remove", "approve", "review", "review"]
     engine.dispose()
