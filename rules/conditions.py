@@ -45,15 +45,13 @@ class TextIndex:
         return len(self.sources[raw]) - 1
 
     def compile(self) -> TextMatcher:
-        return TextMatcher(
-            id(self), PatternSet(self.sources[False]), PatternSet(self.sources[True])
-        )
+        return TextMatcher(self, PatternSet(self.sources[False]), PatternSet(self.sources[True]))
 
 
 class TextMatcher:
     """Which of a rule book's text conditions hold for a text (normalised or raw)."""
 
-    def __init__(self, registry: int, normalised: PatternSet, raw: PatternSet) -> None:
+    def __init__(self, registry: TextIndex, normalised: PatternSet, raw: PatternSet) -> None:
         self.registry = registry
         self.normalised = normalised
         self.raw = raw
@@ -205,7 +203,7 @@ class TextMatch:
     source: str
     pattern: Any  # an RE2 pattern (rules/regexes.py)
     raw: bool = False
-    registry: int = 0
+    registry: TextIndex | None = field(default=None, compare=False, repr=False)
     index: int = -1
 
     def _search(self, ctx: Context) -> Any:
@@ -213,7 +211,7 @@ class TextMatch:
 
     def test(self, ctx: Context) -> bool:
         matcher = ctx.matcher
-        if matcher is not None and matcher.registry == self.registry:
+        if matcher is not None and matcher.registry is self.registry:
             return self.index in ctx.hits(matcher, self.raw)
         return self._search(ctx) is not None
 

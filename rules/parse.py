@@ -278,7 +278,7 @@ def _condition(where: _Where, data: LineDict, name: str, value: Any, context: st
             raise err("'words' are single words; put several words under 'phrases'")
         pattern = words_regex(entries)
         index = where.texts.add(words_source(entries), raw=False)
-        return TextMatch(name, _shown(entries), pattern, False, id(where.texts), index)
+        return TextMatch(name, _shown(entries), pattern, False, where.texts, index)
     if name in ("regex", "raw_regex"):
         patterns = _strings(err, name, value)
         matches: list[Condition] = []
@@ -289,7 +289,7 @@ def _condition(where: _Where, data: LineDict, name: str, value: Any, context: st
                 raise err(f"{name} {source!r}: {exc}") from None
             raw = name == "raw_regex"
             index = where.texts.add(source, raw)
-            matches.append(TextMatch(name, repr(source), compiled, raw, id(where.texts), index))
+            matches.append(TextMatch(name, repr(source), compiled, raw, where.texts, index))
         return matches[0] if len(matches) == 1 else Any_(tuple(matches))
     if name in ("all", "any"):
         if not isinstance(value, list) or not value:
