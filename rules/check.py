@@ -20,6 +20,7 @@ class CheckResult:
     book: RuleBook | None
     errors: tuple[str, ...]
     warnings: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 def check_directory(directory: Path) -> CheckResult:
@@ -51,4 +52,21 @@ def check_directory(directory: Path) -> CheckResult:
         book = rulebook_from_sources(sources, directory)
     except RulesError as exc:
         return CheckResult(None, (str(exc),), tuple(warnings))
-    return CheckResult(book, (), tuple(warnings))
+    return CheckResult(book, (), tuple(warnings), _inheritance_notes(files))
+
+
+def _inheritance_notes(files: dict[str, RuleFile]) -> tuple[str, ...]:
+    """Which default rules each platform file replaces or disables, for the writer to confirm."""
+    defaults = {rule.id for rule in files["default"].rules}
+    notes = []
+    for name, file in sorted(files.items()):
+        if name == "default":
+            continue
+        replaced = [rule.id for rule in file.rules if rule.id in defaults]
+        if replaced:
+            notes.append(f"{name}.yaml replaces default rule(s): {', '.join(replaced)}")
+        if file.disable:
+            notes.append(
+                f"{name}.yaml disables: {', '.join(rule_id for rule_id, _ in file.disable)}"
+            )
+    return tuple(notes)

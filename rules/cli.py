@@ -57,6 +57,8 @@ def check(directory: Path | None) -> None:
     """Validate every rule file of DIRECTORY (default: the configured rules folder)."""
     directory = directory or _configured_dir()
     result = check_directory(directory)
+    for note in result.notes:
+        click.echo(f"note: {note}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for error in result.errors:

@@ -193,26 +193,10 @@ def _rule(where: _Where, rules_line: int, index: int, raw: Any, file_name: str) 
     if "when" not in raw:
         raise err("id", "needs a 'when' (its conditions)")
     when = _condition_map(where, raw, "when", f"rule {rule_id}")
-    action = raw.get("action")
-    tags = raw.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
-        raise err("tags", "'tags' is a list of words")
-    if action is None and not tags:
-        raise err("id", f"needs an 'action' ({', '.join(ACTIONS)}) or 'tags'")
-    if action is not None and action not in ACTIONS:
-        raise err("action", f"action {action!r} is not one of {', '.join(ACTIONS)}")
+    action, tags = _action_and_tags(err, raw)
     priority = raw.get("priority", 0)
     if isinstance(priority, bool) or not isinstance(priority, int):
         raise err("priority", f"priority is a whole number (higher runs first), got {priority!r}")
-    queue_priority = None
-    if "queue_priority" in raw:
-        if action not in ("review", "escalate"):
-            raise err("queue_priority", "queue_priority only applies to review and escalate")
-        queue_priority = _queue_priority(where, raw.line_of("queue_priority"), raw)
-    elif action == "review":
-        queue_priority = "normal"
-    elif action == "escalate":
-        queue_priority = "urgent"
     for flag in ("shadow", "uncertainty"):
         if flag in raw and not isinstance(raw[flag], bool):
             raise err(flag, f"{flag} is true or false, got {raw[flag]!r}")
@@ -225,14 +209,39 @@ def _rule(where: _Where, rules_line: int, index: int, raw: Any, file_name: str) 
         when=when,
         action=action,
         reason=reason.strip() or description.strip(),
-        tags=tuple(t.strip() for t in tags),
+        tags=tags,
         priority=priority,
-        queue_priority=queue_priority,
+        queue_priority=_rule_queue_priority(where, err, raw, action),
         shadow=bool(raw.get("shadow", False)),
         uncertainty=bool(raw.get("uncertainty", True)),
         source=f"{file_name}.yaml:{raw.line}",
         band=band_leaves(when),
     )
+
+
+def _action_and_tags(
+    err: Callable[[str, str], RulesError], raw: LineDict
+) -> tuple[str | None, tuple[str, ...]]:
+    action = raw.get("action")
+    tags = raw.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+        raise err("tags", "'tags' is a list of words")
+    if action is None and not tags:
+        raise err("id", f"needs an 'action' ({', '.join(ACTIONS)}) or 'tags'")
+    if action is not None and action not in ACTIONS:
+        raise err("action", f"action {action!r} is not one of {', '.join(ACTIONS)}")
+    return action, tuple(t.strip() for t in tags)
+
+
+def _rule_queue_priority(
+    where: _Where, err: Callable[[str, str], RulesError], raw: LineDict, action: str | None
+) -> str | None:
+    """The review queue priority: as written, else normal for review and urgent for escalate."""
+    if "queue_priority" in raw:
+        if action not in ("review", "escalate"):
+            raise err("queue_priority", "queue_priority only applies to review and escalate")
+        return _queue_priority(where, raw.line_of("queue_priority"), raw)
+    return {"review": "normal", "escalate": "urgent"}.get(action or "")
 
 
 def _condition_map(where: _Where, parent: LineDict, key: str, context: str) -> Condition:
@@ -286,10 +295,10 @@ def _condition(where: _Where, data: LineDict, name: str, value: Any, context: st
             try:
                 compiled = regexes.compile_safe(source)
             except regexes.RegexError as exc:
-                raise err(f"{name} {source!r}: {exc}") from None
+                raise err(f"{name} '{source}': {exc}") from None
             raw = name == "raw_regex"
             index = where.texts.add(source, raw)
-            matches.append(TextMatch(name, repr(source), compiled, raw, where.texts, index))
+            matches.append(TextMatch(name, f"'{source}'", compiled, raw, where.texts, index))
         return matches[0] if len(matches) == 1 else Any_(tuple(matches))
     if name in ("all", "any"):
         if not isinstance(value, list) or not value:

@@ -108,3 +108,17 @@ def test_it_reports_every_broken_file_at_once(rules_dir: Path) -> None:
     ]
     assert any("youtube.yml: ignored" in w for w in result.warnings)
     assert any("myspace" in w for w in result.warnings)
+
+
+def test_it_notes_which_default_rules_a_platform_replaces_or_disables(rules_dir: Path) -> None:
+    """`check` tells the writer about overrides, so a reused id is never a surprise."""
+    (rules_dir / "default.yaml").write_text(
+        "rules:\n"
+        "  - {id: a, description: d, when: {words: [x]}, action: review}\n"
+        "  - {id: b, description: d, when: {words: [y]}, action: review}\n"
+    )
+    (rules_dir / "x.yaml").write_text(
+        "disable: [b]\nrules: [{id: a, description: d, when: {words: [z]}, action: remove}]\n"
+    )
+    result = check_directory(rules_dir)
+    assert result.notes == ("x.yaml replaces default rule(s): a", "x.yaml disables: b")
