@@ -132,7 +132,7 @@ def decision(verdict: Verdict) -> tuple[Any, ...]:
     )
 
 
-quick = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+quick = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @quick
