@@ -103,21 +103,25 @@ def _default_priority(action: str) -> str | None:
 
 
 def uncertain(band: Uncertainty, rule: Rule, ctx: Context) -> str | None:
-    """Why a removal by `rule` is too uncertain to automate, or None when it is not."""
+    """Why a removal by `rule` is too uncertain to automate, or None when it is not.
+
+    Comparisons are written so that a NaN score counts as uncertain: never an automatic removal.
+    """
     scores = ctx.scores
-    if scores.confidence < band.min_confidence:
+    if not scores.confidence >= band.min_confidence:
         return f"uncertain: scorer confidence {scores.confidence:.2f} < {band.min_confidence:g}"
     if (
         band.irony_at_least is not None
-        and scores.irony >= band.irony_at_least
-        and scores.toxicity < band.toxicity_below
+        and not scores.irony < band.irony_at_least
+        and not scores.toxicity >= band.toxicity_below
     ):
         return (
             f"irony gate: irony {scores.irony:.2f} >= {band.irony_at_least:g} with toxicity "
             f"{scores.toxicity:.2f} < {band.toxicity_below:g}"
         )
     for leaf in rule.band:
-        if round(leaf.margin(ctx), 6) < band.band:  # 0.95 - 0.9 is 0.0499999...: not within 0.05
+        # round(): 0.95 - 0.9 is 0.0499999..., which is not within a band of 0.05.
+        if not round(leaf.margin(ctx), 6) >= band.band:
             value = float(getattr(scores, leaf.field))
             return (
                 f"uncertain: {leaf.field} {value:.2f} is within {band.band:g} of the rule's "

@@ -175,6 +175,8 @@ rules:
         ({"toxicity": 0.9, "confidence": 0.5}, "review", "confidence"),
         ({"toxicity": 0.9, "irony": 0.7}, "review", "irony gate"),
         ({"toxicity": 0.97, "irony": 0.7}, "remove", None),
+        ({"toxicity": 0.9, "confidence": float("nan")}, "review", "confidence"),
+        ({"toxicity": 0.9, "irony": float("nan")}, "review", "irony gate"),
     ],
 )
 def test_it_sends_doubtful_removals_to_review(
