@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from rules_helpers import book_from
 
 from api.app import create_app
 from rules import RulesError
@@ -74,3 +75,13 @@ def test_it_reloads_through_the_runtime_and_shows_errors_in_readyz(
     assert body["detail"]["rules"]["version"] == good
     assert "action 'nuke'" in body["detail"]["rules"]["error"]
     runtime.close()
+
+
+def test_it_lets_a_test_pin_the_runtime_rule_book(rules_dir: Path) -> None:
+    """Assigning Runtime.rulebook (as tests did with the cached property) pins that book."""
+    (rules_dir / "default.yaml").write_text(GOOD)
+    runtime = Runtime(Settings(rules_dir=rules_dir))
+    pinned = book_from(BETTER)
+    runtime.rulebook = pinned
+    (rules_dir / "default.yaml").write_text(BROKEN)
+    assert runtime.rulebook is pinned
