@@ -59,7 +59,8 @@ def moderate(
     scores = scorer.score_batch([c.text for c in comments], [c.language for c in comments])
     prior = _prior_removals(session, comments)
     parents = _parent_actions(session, comments)
-    decisions = []
+    depths = _reply_depths(session, comments)
+    decisions: list[Decision] = []
     for comment, score in zip(comments, scores, strict=True):
         facts = CommentFacts(
             platform=comment.platform,
@@ -68,7 +69,7 @@ def moderate(
             author_account_age_days=comment.author_account_age_days,
             author_followers=comment.author_followers,
             author_prior_removals=prior.get((comment.platform, comment.author_id), 0),
-            reply_depth=1 if comment.parent_external_id else 0,
+            reply_depth=depths.get(comment.id, 0),
             parent_action=parents.get((comment.platform, comment.parent_external_id or "")),
         )
         decisions.append(_decision(comment, score, evaluate(rulebook, facts, score), now))
@@ -86,7 +87,7 @@ def _decision(comment: Comment, scores: Scores, verdict: Verdict, now: datetime)
         comment_id=comment.id,
         action=Action(verdict.action),
         reasons=list(verdict.reasons),
-        rule_ids=list(verdict.rule_ids),
+        rule_ids=list(verdict.recorded_rule_ids),
         scores=scores.to_dict(),
         model_version=scores.model_version,
         rules_version=verdict.rules_version,
@@ -116,6 +117,36 @@ def _parent_actions(session: Session, comments: list[Comment]) -> dict[tuple[str
         .where(Comment.external_id.in_(parents))
     )
     return {(platform, ext): str(action) for platform, ext, action in rows}
+
+
+def _reply_depths(session: Session, comments: list[Comment], limit: int = 10) -> dict[int, int]:
+    """How deep each comment sits in its thread (0: top level), walking stored parents.
+
+    One query per level for the whole batch; a chain longer than `limit`, or a parent Vigie
+    never received, stops the walk (the depth is then at least what was seen).
+    """
+    depth: dict[int, int] = {}
+    frontier: dict[tuple[str, str | None], list[int]] = {}
+    for c in comments:
+        if c.parent_external_id:
+            depth[c.id] = 1
+            frontier.setdefault((c.platform, c.parent_external_id), []).append(c.id)
+    for _ in range(limit - 1):
+        if not frontier:
+            break
+        rows = session.execute(
+            select(Comment.platform, Comment.external_id, Comment.parent_external_id).where(
+                Comment.external_id.in_({ext for _, ext in frontier}),
+                Comment.parent_external_id.is_not(None),
+            )
+        )
+        following: dict[tuple[str, str | None], list[int]] = {}
+        for platform, external_id, parent in rows:
+            for comment_id in frontier.get((platform, external_id), []):
+                depth[comment_id] += 1
+                following.setdefault((platform, parent), []).append(comment_id)
+        frontier = following
+    return depth
 
 
 def rescue_stale(

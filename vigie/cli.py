@@ -183,3 +183,8 @@ def deliveries_retry() -> None:
     with runtime.sessions.begin() as session:
         count = delivery.retry_failed(session, datetime.now(UTC))
     click.echo(f"{count} failed callback(s) will be retried by the next sweep")
+
+
+from rules.cli import rules_cli  # noqa: E402 - registered last, after the core commands
+
+main.add_command(rules_cli, "rules")
