@@ -169,3 +169,9 @@ def deliveries_retry() -> None:
     with runtime.sessions.begin() as session:
         count = delivery.retry_failed(session, datetime.now(UTC))
     click.echo(f"{count} failed callback(s) will be retried by the next sweep")
+
+
+from moderation.scorers.commands import models, score  # noqa: E402 - registered last
+
+main.add_command(score)
+main.add_command(models)
