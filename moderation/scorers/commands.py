@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Iterator
@@ -18,16 +19,16 @@ PROGRESS_FROM = 500  # rows; shorter inputs get no progress bar
 
 def score_records(scorer: Scorer, records: list[Record], progress: bool) -> Iterator[dict]:
     """One output dict per record, in order: its id (if any) then every score."""
-    with click.progressbar(
-        length=len(records), label="scoring", file=sys.stderr, hidden=not progress
-    ) as bar:
+    bar = click.progressbar(length=len(records), label="scoring", file=sys.stderr)
+    with bar if progress else contextlib.nullcontext():
         for batch in batched(records, BATCH):
             scores = scorer.score_batch([r.text for r in batch], [r.language for r in batch])
             for record, score in zip(batch, scores, strict=True):
                 row = {"id": record.id} if record.id is not None else {}
                 row.update(score.to_dict())
                 yield row
-            bar.update(len(batch))
+            if progress:
+                bar.update(len(batch))
 
 
 @click.command("score")

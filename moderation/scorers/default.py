@@ -33,7 +33,7 @@ from moderation.scoring import (
 # with no targeted abuse ("a joke between friends"); irony below IRONY_FLOOR changes nothing.
 IRONY_FLOOR = 0.5
 IRONY_TOXICITY_DISCOUNT = 0.3
-# Comments a rule may send to a human (toxicity, hate or irony at or above this) are explained.
+# Comments a rule may send to a human (toxicity or hate at or above this) are explained.
 EXPLAIN_AT = 0.5
 UNSUPPORTED_CONFIDENCE = 0.5
 MARKER_IRONY = 0.6
@@ -157,7 +157,7 @@ class DefaultScorer:
 
     def worth_explaining(self, score: Scores) -> bool:
         """Whether a rule may send this comment to a human, who will want to know why."""
-        return max(score.toxicity, score.hate or 0.0, score.irony) >= self.explain_at
+        return max(score.toxicity, score.hate or 0.0) >= self.explain_at
 
     def explain(self, text: str, language: str = "en") -> tuple[Span, ...]:
         """Which words (or sentences) of a cleaned text pushed each score, strongest first."""

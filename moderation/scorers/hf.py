@@ -9,6 +9,7 @@ Missing files fail with `ModelLoadError` naming the file.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,9 +156,10 @@ class TransformersScorer:
         self.specs = dict(specs)
         self.fallback = fallback
         self._models: dict[str, LoadedModel] = {}
-        self.version = "transformers-" + "+".join(
-            f"{k}:{v.path.name}" for k, v in sorted(specs.items())
-        )
+        # Short enough for the decisions' model_version column (64) with the fallback's version.
+        described = ",".join(f"{k}={v.kind}:{v.path}" for k, v in sorted(specs.items()))
+        digest = hashlib.sha1(described.encode(), usedforsecurity=False).hexdigest()[:10]
+        self.version = f"transformers-{digest}"
 
     def model(self, score: str) -> LoadedModel:
         """The model for `score`, loaded on first use."""

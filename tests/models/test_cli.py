@@ -60,3 +60,11 @@ def test_it_rejects_an_unknown_scorer_name() -> None:
     """build_scorer names the scorers it knows."""
     with pytest.raises(ValueError, match="default, lexicon, transformers"):
         build_scorer("gpt")
+
+
+def test_it_requires_models_for_the_transformers_scorer() -> None:
+    """VIGIE_SCORER=transformers without VIGIE_TRANSFORMERS_MODELS is a configuration error."""
+    with pytest.raises(SettingsError, match="VIGIE_TRANSFORMERS_MODELS"):
+        Settings.from_env({"VIGIE_SCORER": "transformers"})
+    with pytest.raises(SettingsError, match="VIGIE_TRANSFORMERS_MODELS"):
+        Settings.from_env({"VIGIE_TRANSFORMERS_MODELS": "toxicity=detoxify:/x.ckpt"})

@@ -56,3 +56,16 @@ def test_it_ships_every_head_in_the_package() -> None:
     """The packaged heads.npz holds the toxicity, hate, irony and sentiment heads."""
     heads = load_heads()
     assert set(heads.heads) == {"toxicity", "hate", "irony", "sentiment"}
+
+
+def test_it_shifts_irony_to_the_stream_prior_without_changing_decisions() -> None:
+    """Moving probabilities to a 15% prior lowers them but keeps every thresholded decision."""
+    from moderation.scorers.training import shift_prior
+
+    rng = np.random.default_rng(2)
+    head = _head(rng, ("no", "yes"))
+    x = rng.normal(size=(200, 6)).astype(np.float32)
+    shifted = shift_prior(head, dev_rate=0.5, prior=0.15)
+    before, after = head.probabilities(x), shifted.probabilities(x)
+    assert (after < before).all()
+    assert ((before >= head.threshold) == (after >= shifted.threshold)).all()
