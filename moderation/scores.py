@@ -10,6 +10,27 @@ SENTIMENTS = ("negative", "neutral", "positive")
 
 
 @dataclass(frozen=True)
+class Span:
+    """A part of the comment and how much it moved one score (positive: pushed it up)."""
+
+    score: str
+    start: int
+    end: int
+    text: str
+    weight: float
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Span:
+        return cls(
+            score=str(data["score"]),
+            start=int(data["start"]),
+            end=int(data["end"]),
+            text=str(data["text"]),
+            weight=float(data["weight"]),
+        )
+
+
+@dataclass(frozen=True)
 class Scores:
     """Probabilities for one comment. `confidence` is how sure the scorer is overall (0..1)."""
 
@@ -20,6 +41,9 @@ class Scores:
     language: str
     confidence: float
     model_version: str
+    # Added by the trained scorers; older decisions and the lexicon scorer leave them empty.
+    hate: float | None = None  # identity-based hate (TweetEval hate), when a head scores it
+    spans: tuple[Span, ...] = ()  # explanations, for the comments that were explained
 
     @property
     def neutral(self) -> float:
@@ -46,4 +70,6 @@ class Scores:
             language=str(data["language"]),
             confidence=float(data["confidence"]),
             model_version=str(data["model_version"]),
+            hate=None if data.get("hate") is None else float(data["hate"]),
+            spans=tuple(Span.from_dict(span) for span in data.get("spans") or ()),
         )

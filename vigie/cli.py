@@ -185,6 +185,10 @@ def deliveries_retry() -> None:
     click.echo(f"{count} failed callback(s) will be retried by the next sweep")
 
 
-from rules.cli import rules_cli  # noqa: E402 - registered last, after the core commands
+# Commands that live with their packages, registered after the core ones.
+from moderation.scorers.commands import models, score  # noqa: E402
+from rules.cli import rules_cli  # noqa: E402
 
 main.add_command(rules_cli, "rules")
+main.add_command(score)
+main.add_command(models)

@@ -10,7 +10,7 @@ from celery import Celery
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.scoring import LexiconScorer, Scorer
+from moderation.scoring import Scorer
 from rules import RuleBook
 from rules.reload import RulebookReloader
 from vigie.db import make_engine, make_sessionmaker
@@ -40,7 +40,11 @@ class Runtime:
 
     @cached_property
     def scorer(self) -> Scorer:
-        return LexiconScorer()
+        from moderation.scorers import build_scorer
+
+        return build_scorer(
+            self.settings.scorer, transformers_models=self.settings.transformers_models
+        )
 
     @cached_property
     def rules(self) -> RulebookReloader:

@@ -54,6 +54,9 @@ class Settings:
     callback_timeout_s: float = 5.0
     sweep_interval_s: float = 5.0
     rescue_after_s: float = 300.0
+    scorer: str = "default"  # VIGIE_SCORER: default (offline heads), lexicon, transformers
+    # VIGIE_TRANSFORMERS_MODELS: "toxicity=detoxify:CKPT:CONFIG_DIR,irony=hf:DIR,sentiment=hf:DIR"
+    transformers_models: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -106,6 +109,10 @@ class Settings:
             callback_max_attempts=_int(environ, "VIGIE_CALLBACK_MAX_ATTEMPTS", 15, 1, 100),
             sweep_interval_s=_float(environ, "VIGIE_SWEEP_INTERVAL", 5.0),
             rescue_after_s=_float(environ, "VIGIE_RESCUE_AFTER", 300.0),
+            scorer=_choice(
+                environ, "VIGIE_SCORER", ("default", "lexicon", "transformers"), "default"
+            ),
+            transformers_models=_model_specs(environ),
         )
         if settings.is_production and not settings.sources and not settings.meta_app_secret:
             raise SettingsError(
@@ -139,6 +146,19 @@ def _sources(environ: Mapping[str, str], env: str) -> dict[str, Source]:
             raise SettingsError(f"{key}_SECRET: missing secret for source {name!r}")
         sources[name] = Source(name, secret, environ.get(f"{key}_CALLBACK_URL") or None)
     return sources
+
+
+def _model_specs(environ: Mapping[str, str]) -> str:
+    from moderation.scorers.hf import parse_specs
+
+    raw = environ.get("VIGIE_TRANSFORMERS_MODELS", "")
+    try:
+        parse_specs(raw)
+    except ValueError as exc:
+        raise SettingsError(f"VIGIE_TRANSFORMERS_MODELS: {exc}") from None
+    if environ.get("VIGIE_SCORER") == "transformers" and not raw:
+        raise SettingsError("VIGIE_TRANSFORMERS_MODELS: needed when VIGIE_SCORER=transformers")
+    return raw
 
 
 def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:

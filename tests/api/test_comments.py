@@ -12,7 +12,7 @@ from workers.tasks import score
 
 def test_it_returns_the_comment_with_its_decision(client: FlaskClient, app: Flask) -> None:
     """Before scoring the decision is null; after, it carries action, scores and versions."""
-    body, headers = signed(comment("c9", text="Espèce de connard."))
+    body, headers = signed(comment("c9", text="You stupid fucking idiot, go kill yourself"))
     client.post("/v1/comments", data=body, headers=headers)
     path = "/v1/comments/x/c9"
     pending = client.get(path, headers=signed_get(path))

@@ -102,14 +102,16 @@ def _exercise(service: Service, receiver: CallbackReceiver) -> None:
     service.wait_decision("x", "e2e-warm-up", timeout=60)  # the worker has finished booting
     started = time.monotonic()
     assert (
-        service.post(comment("e2e-1", text="Espèce de connard, va te faire foutre.")).status_code
+        service.post(
+            comment("e2e-1", text="You stupid fucking idiot, go kill yourself")
+        ).status_code
         == 202
     )
     decided = service.wait_decision("x", "e2e-1")
     elapsed = time.monotonic() - started
     print(f"webhook to stored decision: {elapsed:.2f}s")
     assert decided["decision"]["action"] == "remove"
-    assert decided["decision"]["scores"]["language"] == "fr"
+    assert decided["decision"]["scores"]["language"] == "en"
 
     for _ in range(10):
         assert service.post(comment("e2e-dup", text="Nice!")).status_code == 202

@@ -1,0 +1,126 @@
+"""Scoring speed and memory, side by side: `python bench/throughput.py [--n 1000]`.
+
+Each stack runs in its own process (so peak RSS is its own), limited to 2 threads, on the same
+~1,000 synthetic mixed EN/FR comments, at batch 1 and batch 32. The Detoxify-sized models are
+xlm-roberta-base (Detoxify multilingual) and bert-base-uncased (Detoxify original) built from a
+config with random weights (speed does not depend on the weights; needs vigie[transformers]).
+No tokenizer files are available offline, so their inputs are random token ids with a length of
+1.4 tokens per whitespace word + 2, padded per batch (dynamic padding).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.comments import comments  # noqa: E402
+
+STACKS = ("default", "default+explain", "lexicon", "xlm-roberta-base", "bert-base")
+THREADS = 2
+
+
+def _limit_threads() -> None:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(THREADS)
+
+
+def _scorer_fn(stack: str):  # type: ignore[no-untyped-def]
+    if stack.startswith("default") or stack == "lexicon":
+        from moderation.scorers import build_scorer
+
+        scorer = build_scorer(stack.split("+")[0], explain=stack.endswith("+explain"))
+        return lambda texts: scorer.score_batch(texts)
+    import torch
+    from transformers import (
+        BertConfig,
+        BertForSequenceClassification,
+        XLMRobertaConfig,
+        XLMRobertaForSequenceClassification,
+    )
+
+    torch.set_num_threads(THREADS)
+    if stack == "xlm-roberta-base":
+        config = XLMRobertaConfig(
+            vocab_size=250002, max_position_embeddings=514, type_vocab_size=1, num_labels=16
+        )
+        model = XLMRobertaForSequenceClassification(config).eval()
+    else:
+        config = BertConfig(vocab_size=30522, num_labels=6)
+        model = BertForSequenceClassification(config).eval()
+    generator = torch.Generator().manual_seed(0)
+
+    def run(texts: list[str]):  # type: ignore[no-untyped-def]
+        lengths = [min(int(1.4 * len(t.split())) + 2, 512) for t in texts]
+        width = max(lengths)
+        ids = torch.randint(5, 30000, (len(texts), width), generator=generator)
+        mask = torch.zeros((len(texts), width), dtype=torch.long)
+        for i, n in enumerate(lengths):
+            mask[i, :n] = 1
+        with torch.inference_mode():
+            return torch.sigmoid(model(input_ids=ids, attention_mask=mask).logits)
+
+    return run
+
+
+def measure(stack: str, n: int) -> dict:
+    """Comments/s at batch 1 and batch 32, and peak RSS, for one stack in this process."""
+    _limit_threads()
+    texts = comments(n)
+    run = _scorer_fn(stack)
+    run(texts[:32])  # load models and warm up
+    result = {"stack": stack}
+    for batch in (1, 32):
+        todo = texts[: max(n // 5, 64)] if batch == 1 else texts
+        started = time.perf_counter()
+        for i in range(0, len(todo), batch):
+            run(todo[i : i + batch])
+        result[f"batch{batch}"] = len(todo) / (time.perf_counter() - started)
+    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=1_000)
+    parser.add_argument("--only", choices=STACKS, help="measure one stack here (internal)")
+    parser.add_argument("--stacks", default=",".join(STACKS))
+    args = parser.parse_args()
+    if args.only:
+        print(json.dumps(measure(args.only, args.n)))
+        return
+    rows = []
+    for stack in args.stacks.split(","):
+        proc = subprocess.run(
+            [sys.executable, __file__, "--only", stack, "--n", str(args.n)],
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            reason = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+            print(f"{stack}: skipped ({reason})", file=sys.stderr)
+            continue
+        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    base = next((r for r in rows if r["stack"] == "xlm-roberta-base"), None)
+    print(
+        f"{args.n} synthetic EN/FR comments, {THREADS} threads (batch 1 on the first {max(args.n // 5, 64)})\n"
+    )
+    print("| stack | comments/s batch 1 | comments/s batch 32 | × xlm-r batch 32 | peak RSS MB |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        ratio = f"{r['batch32'] / base['batch32']:.1f}" if base else "-"
+        print(
+            f"| {r['stack']} | {r['batch1']:.0f} | {r['batch32']:.0f} | {ratio} | {r['rss_mb']:.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

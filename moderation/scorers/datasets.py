@@ -1,0 +1,119 @@
+"""The labelled TSV datasets heads are trained and benchmarked on, and their fixed splits.
+
+Each dataset folder holds `train.tsv` / `val.tsv` / `test.tsv` (header `text	label	lang`). Where
+a benchmark lacks a split, a stable hash of the text assigns rows to one, so training, tuning
+and the benchmark always agree on which rows are held out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Texts with integer labels and their language, from one file (or part of one)."""
+
+    name: str
+    texts: tuple[str, ...]
+    labels: tuple[int, ...]
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Part:
+    """`file` of `dataset`, restricted to rows whose text hash falls in [lo, hi) percent."""
+
+    dataset: str
+    file: str
+    lo: int = 0
+    hi: int = 100
+
+    @property
+    def name(self) -> str:
+        whole = self.lo == 0 and self.hi == 100
+        return f"{self.dataset}/{self.file}" + ("" if whole else f"[{self.lo}:{self.hi}]")
+
+
+@dataclass(frozen=True)
+class Task:
+    """What one head learns: parts to fit on, to tune and calibrate on, and to report."""
+
+    head: str
+    fit: tuple[Part, ...]
+    dev: tuple[Part, ...]
+    test: tuple[Part, ...]
+    metric: str  # "f1_pos", "macro_f1", "macro_recall", "auc"
+    # Share of positives expected in a real comment stream, when the dataset's share is far off
+    # (TweetEval irony is half ironic by construction): probabilities are shifted to this prior.
+    prior: float | None = None
+
+
+TASKS = {
+    "irony": Task(
+        "irony",
+        fit=(Part("tweeteval_irony", "train"),),
+        dev=(Part("tweeteval_irony", "val"),),
+        test=(Part("tweeteval_irony", "test"),),
+        metric="f1_pos",
+        prior=0.15,
+    ),
+    "toxicity": Task(
+        "toxicity",
+        fit=(Part("tweeteval_offensive", "train"), Part("toxifrench_fr", "all", 0, 60)),
+        dev=(Part("tweeteval_offensive", "val"), Part("toxifrench_fr", "all", 60, 80)),
+        test=(Part("tweeteval_offensive", "test"), Part("toxifrench_fr", "all", 80, 100)),
+        metric="macro_f1",
+    ),
+    "hate": Task(
+        "hate",
+        fit=(Part("tweeteval_hate", "train"),),
+        dev=(Part("tweeteval_hate", "val"),),
+        test=(Part("tweeteval_hate", "test"),),
+        metric="macro_f1",
+    ),
+    "sentiment": Task(
+        # TweetEval sentiment ships no train split and XLM-T French no test split: fit on most
+        # of what there is, tune on a hashed slice, and report on the untouched files.
+        "sentiment",
+        fit=(Part("tweeteval_sentiment", "val", 0, 80), Part("xlmt_sentiment_fr", "train", 0, 85)),
+        dev=(
+            Part("tweeteval_sentiment", "val", 80, 100),
+            Part("xlmt_sentiment_fr", "train", 85, 100),
+        ),
+        test=(Part("tweeteval_sentiment", "test"), Part("xlmt_sentiment_fr", "val")),
+        metric="macro_recall",
+    ),
+}
+
+
+def bucket(text: str) -> int:
+    """A stable 0..99 bucket for a text (the same on every machine and Python run)."""
+    return int(hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:8], 16) % 100
+
+
+def read_tsv(path: Path) -> list[tuple[str, int, str]]:
+    """(text, label, lang) rows of a dataset TSV (no quoting, header `text	label	lang`)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    ti, li, gi = header.index("text"), header.index("label"), header.index("lang")
+    rows = []
+    for line in lines[1:]:
+        cols = line.split("\t")
+        if len(cols) == len(header) and cols[ti]:
+            rows.append((cols[ti], int(cols[li]), cols[gi]))
+    return rows
+
+
+def load_part(root: Path, part: Part) -> Rows:
+    """The rows of `part` under the dataset folder `root`."""
+    rows = [r for r in read_tsv(root / part.dataset / f"{part.file}.tsv")]
+    rows = [r for r in rows if part.lo <= bucket(r[0]) < part.hi]
+    return Rows(
+        name=part.name,
+        texts=tuple(r[0] for r in rows),
+        labels=tuple(r[1] for r in rows),
+        languages=tuple(r[2] for r in rows),
+    )

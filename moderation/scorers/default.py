@@ -1,0 +1,209 @@
+"""Vigie's default scorer: a frozen multilingual encoder, trained heads and lexical signals.
+
+Offline and CPU-only. Per process: the encoder (~30 MB of numpy weights) and the heads load on
+the first batch, then every batch is embedded once and read by the toxicity, hate, irony and
+sentiment heads. Irony then changes how the other scores are read (see `ironic_reading`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from moderation.scorers.encoder import DIM, Encoder
+from moderation.scorers.explain import explain as explain_spans
+from moderation.scorers.features import featurize
+from moderation.scorers.heads import HEADS_FILE, HeadSet, load_heads
+from moderation.scorers.lexical import FEATURES
+from moderation.scorers.ngrams import buckets
+from moderation.scorers.text import model_text
+from moderation.scores import Scores, Span
+from moderation.scoring import (
+    SUPPORTED_LANGUAGES,
+    UNDETERMINED,
+    LexiconScorer,
+    clean_text,
+)
+
+# How much a fully ironic reading moves praise to complaint, and softens toxicity that comes
+# with no targeted abuse ("a joke between friends"); irony below IRONY_FLOOR changes nothing.
+IRONY_FLOOR = 0.5
+IRONY_TOXICITY_DISCOUNT = 0.3
+# Comments a rule may send to a human (toxicity or hate at or above this) are explained.
+EXPLAIN_AT = 0.5
+UNSUPPORTED_CONFIDENCE = 0.5
+MARKER_IRONY = 0.6
+PRAISE_COMPLAINT_IRONY = 0.35  # scores of languages the heads were not trained on are less sure
+
+
+def ironic_reading(
+    toxicity: float, negative: float, positive: float, irony: float, targeted: bool
+) -> tuple[float, float, float]:
+    """(toxicity, negative, positive) read in the light of `irony`.
+
+    Ironic praise ("bravo, encore une panne 👏") is a complaint: positive mass moves to negative
+    in proportion to how far irony is above IRONY_FLOOR. Ironic toxicity without a targeted
+    insult is softened a little; a targeted insult stays as toxic as it was.
+    """
+    strength = min(max((irony - IRONY_FLOOR) / (1 - IRONY_FLOOR), 0.0), 1.0)
+    moved = positive * strength
+    if not targeted:
+        toxicity *= 1 - IRONY_TOXICITY_DISCOUNT * strength
+    return toxicity, negative + moved, positive - moved
+
+
+def with_irony_markers(irony: float, marker: bool, praise_complaint: bool) -> float:
+    """The irony head's probability, raised by explicit irony markers (noisy-OR).
+
+    TweetEval removed the #sarcasm/#irony hashtags, so the head never learned explicit markers
+    ("/s", "🙄", "merci pour rien") nor praise next to a complaint ("bravo, encore une panne");
+    the lexicon scorer's weights for them (0.6 and 0.35) are kept as independent evidence.
+    """
+    miss = (
+        (1 - irony) * (1 - MARKER_IRONY * marker) * (1 - PRAISE_COMPLAINT_IRONY * praise_complaint)
+    )
+    return 1 - miss
+
+
+def confidence_of(toxicity: float, sentiment: np.ndarray, language_ok: bool) -> float:
+    """How sure the scorer is: far from 0.5 on toxicity, a clear sentiment, a known language."""
+    tox_margin = abs(toxicity - 0.5) * 2
+    top = np.sort(sentiment)[::-1]
+    sent_margin = float(top[0] - top[1])
+    value = 0.5 + 0.35 * tox_margin + 0.15 * sent_margin
+    return value * (1.0 if language_ok else UNSUPPORTED_CONFIDENCE)
+
+
+class DefaultScorer:
+    """USE-multilingual + trained heads + lexical signals, for English and French."""
+
+    def __init__(
+        self,
+        heads_path: Path = HEADS_FILE,
+        threads: int = 2,
+        explain: bool = True,
+        explain_at: float = EXPLAIN_AT,
+    ) -> None:
+        self.heads_path = heads_path
+        self.threads = threads
+        self.explain_comments = explain
+        self.explain_at = explain_at
+
+    @cached_property
+    def heads(self) -> HeadSet:
+        return load_heads(self.heads_path)
+
+    @cached_property
+    def version(self) -> str:  # type: ignore[override]
+        return f"default-{self.heads.version}"
+
+    @cached_property
+    def encoder(self) -> Encoder:
+        return Encoder(threads=self.threads)
+
+    @cached_property
+    def lexicon(self) -> LexiconScorer:
+        return LexiconScorer()
+
+    def languages(
+        self, texts: Sequence[str], hints: Sequence[str | None]
+    ) -> list[tuple[str, float]]:
+        return [self.lexicon.language(t, h) for t, h in zip(texts, hints, strict=True)]
+
+    def features(self, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
+        """Features of already cleaned texts."""
+        return featurize(self.encoder, self.lexicon, texts, languages)
+
+    def probabilities(
+        self, features: np.ndarray, ngram_rows: Sequence[np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """Calibrated probabilities of every head, before the ironic reading."""
+        out = {}
+        for name, head in self.heads.heads.items():
+            cols = features if head.uses_lexical else features[:, :DIM]
+            out[name] = head.probabilities(cols, ngram_rows)
+        return out
+
+    def predict(self, texts: Sequence[str], languages: Sequence[str]) -> dict[str, np.ndarray]:
+        """Every head's probabilities for already cleaned texts."""
+        rows = [buckets(model_text(t)) for t in texts]
+        return self.probabilities(self.features(texts, languages), rows)
+
+    def score_batch(
+        self, texts: Sequence[str], languages: Sequence[str | None] | None = None
+    ) -> list[Scores]:
+        """Score texts; never raises on odd text (empty, emoji-only, huge, bad Unicode)."""
+        cleaned = [clean_text(t if isinstance(t, str) else "") for t in texts]
+        hints = list(languages) if languages is not None else [None] * len(texts)
+        found = self.languages(cleaned, hints)
+        langs = [lang for lang, _ in found]
+        if not cleaned:
+            return []
+        feats = self.features(cleaned, langs)
+        probs = self.probabilities(feats, [buckets(model_text(t)) for t in cleaned])
+        lexical = feats[:, DIM:] > 0.5
+        scores = [
+            self._scores(i, cleaned[i], found[i], probs, lexical[i]) for i in range(len(cleaned))
+        ]
+        if self.explain_comments:
+            for i, score in enumerate(scores):
+                if self.worth_explaining(score):
+                    scores[i] = replace(score, spans=self.explain(cleaned[i], langs[i]))
+        return scores
+
+    def worth_explaining(self, score: Scores) -> bool:
+        """Whether a rule may send this comment to a human, who will want to know why."""
+        return max(score.toxicity, score.hate or 0.0) >= self.explain_at
+
+    def explain(self, text: str, language: str = "en") -> tuple[Span, ...]:
+        """Which words (or sentences) of a cleaned text pushed each score, strongest first."""
+
+        def score_texts(variants: list[str]) -> dict[str, np.ndarray]:
+            probs = self.predict(variants, [language] * len(variants))
+            return {
+                "toxicity": probs["toxicity"],
+                "hate": probs["hate"],
+                "irony": probs["irony"],
+                "negative": probs["sentiment"][:, 0],
+                "positive": probs["sentiment"][:, 2],
+            }
+
+        return explain_spans(text, score_texts)
+
+    def _scores(
+        self,
+        i: int,
+        text: str,
+        found: tuple[str, float],
+        probs: dict[str, np.ndarray],
+        lexical: np.ndarray,
+    ) -> Scores:
+        language, lang_prob = found
+        if not text.strip():
+            return Scores(0.0, 0.0, 0.0, 0.0, UNDETERMINED, 0.0, self.version, hate=0.0)
+        sentiment = probs["sentiment"][i]
+        irony = with_irony_markers(
+            float(probs["irony"][i]),
+            bool(lexical[FEATURES.index("irony_marker")]),
+            bool(lexical[FEATURES.index("praise_complaint")]),
+        )
+        targeted = bool(lexical[FEATURES.index("abuse_targeted")])
+        toxicity, negative, positive = ironic_reading(
+            float(probs["toxicity"][i]), float(sentiment[0]), float(sentiment[2]), irony, targeted
+        )
+        language_ok = language in SUPPORTED_LANGUAGES and lang_prob >= 0.5
+        confidence = confidence_of(toxicity, sentiment, language_ok)
+        return Scores(
+            toxicity=round(toxicity, 4),
+            irony=round(irony, 4),
+            negative=round(negative, 4),
+            positive=round(positive, 4),
+            language=language,
+            confidence=round(confidence, 4),
+            model_version=self.version,
+            hate=round(float(probs["hate"][i]), 4),
+        )

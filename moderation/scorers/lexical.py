@@ -1,0 +1,64 @@
+"""Fast lexical signals fed to the heads next to the sentence embedding.
+
+Word lists (safetype abuse packs), sentiment lexicons (VADER, textblob-fr) and irony markers
+from `LexiconScorer`, plus a few surface cues. Each is one column of a small feature matrix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from moderation.scoring import (
+    _COMPLAINT,
+    _IRONY_MARKERS,
+    _PRAISE,
+    _SEVERITY_TOXICITY,
+    LexiconScorer,
+)
+
+FEATURES = (
+    "abuse",  # strongest safetype match, mapped to a toxicity-like score
+    "abuse_targeted",  # harassment or hate match (an attack, not just a swear word)
+    "polarity",  # lexicon sentiment polarity in [-1, 1] for the text's language
+    "irony_marker",  # explicit irony markers (/s, 🙄, "merci pour rien")
+    "praise_complaint",  # praise and complaint words together
+    "exclamations",
+    "questions",
+    "upper_ratio",
+    "emoji_ratio",
+    "second_person",  # "you", "tu", "vous": aimed at someone
+)
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf]")
+_SECOND_PERSON = re.compile(r"\b(?:you|your|u|ur|tu|toi|t'|vous|ta|ton|tes)\b", re.IGNORECASE)
+_TARGETED = {"harassment", "hate"}
+_LEXICON_LANGUAGES = ("en", "fr")  # VADER and textblob-fr: other languages get no polarity
+
+
+def lexical_row(lexicon: LexiconScorer, text: str, language: str) -> list[float]:
+    """The FEATURES of one cleaned text."""
+    matches = lexicon._abuse.moderate(text).matches if text else []
+    letters = [ch for ch in text if ch.isalpha()]
+    n = max(len(text), 1)
+    return [
+        max((_SEVERITY_TOXICITY.get((m.category, m.severity), 0.3) for m in matches), default=0.03),
+        float(any(m.category in _TARGETED for m in matches)),
+        lexicon.polarity(text, language) if text and language in _LEXICON_LANGUAGES else 0.0,
+        float(bool(_IRONY_MARKERS.search(text))),
+        float(bool(_PRAISE.search(text) and _COMPLAINT.search(text))),
+        min(text.count("!"), 5) / 5,
+        min(text.count("?"), 5) / 5,
+        sum(ch.isupper() for ch in letters) / max(len(letters), 1),
+        min(len(_EMOJI.findall(text)) / n * 10, 1.0),
+        float(bool(_SECOND_PERSON.search(text))),
+    ]
+
+
+def lexical_features(
+    lexicon: LexiconScorer, texts: Sequence[str], languages: Sequence[str]
+) -> np.ndarray:
+    """The FEATURES of each text, as a float32 matrix."""
+    rows = [lexical_row(lexicon, t, lang) for t, lang in zip(texts, languages, strict=True)]
+    return np.asarray(rows, dtype=np.float32).reshape(len(texts), len(FEATURES))

@@ -1,0 +1,92 @@
+import pytest
+
+from moderation.scorers.default import DefaultScorer, ironic_reading
+from moderation.scoring import UNDETERMINED
+
+BAD_INPUTS = {
+    "empty": "",
+    "blank": "   \n\t ",
+    "emoji only": "😡😡😡",
+    "10,000 characters": "tu es nul " * 1_000,
+    "mixed scripts": "Привет you 你好 salut مرحبا",
+    "invalid surrogates": "bad \ud800 surrogate \udfff",
+    "control characters": "a\x00b\x1bc",
+    "unsupported language": "Dit is een zin in het Nederlands over de trein.",
+}
+
+
+@pytest.mark.parametrize("text", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_it_scores_odd_input_without_raising(scorer: DefaultScorer, text: str) -> None:
+    """Odd input gets probabilities in [0, 1] and a language, never an exception."""
+    [scores] = scorer.score_batch([text])
+    values = (scores.toxicity, scores.irony, scores.negative, scores.positive, scores.confidence)
+    assert all(0.0 <= v <= 1.0 for v in values)
+    assert scores.language
+
+
+def test_it_gives_empty_text_a_defined_empty_result(scorer: DefaultScorer) -> None:
+    """Empty text scores zero everywhere, language 'und', confidence 0."""
+    [scores] = scorer.score_batch([" "])
+    assert (scores.toxicity, scores.language, scores.confidence) == (0.0, UNDETERMINED, 0.0)
+
+
+def test_it_marks_unsupported_languages_and_lowers_confidence(scorer: DefaultScorer) -> None:
+    """A Dutch comment is marked 'nl', not scored as English, and is less confident."""
+    dutch, english = scorer.score_batch(
+        [BAD_INPUTS["unsupported language"], "This is a sentence in English about the train."]
+    )
+    assert dutch.language == "nl" and english.language == "en"
+    assert dutch.confidence < english.confidence
+
+
+def test_it_uses_the_language_hint_when_given(scorer: DefaultScorer) -> None:
+    """A platform-provided language wins over identification."""
+    [scores] = scorer.score_batch(["ok"], ["fr-FR"])
+    assert scores.language == "fr"
+
+
+def test_it_returns_one_result_per_text_in_order(scorer: DefaultScorer) -> None:
+    """Batches keep order and length; an empty batch gives an empty list."""
+    texts = ["You are a disgusting idiot.", "", "Merci beaucoup, très sympa !"]
+    scores = scorer.score_batch(texts)
+    assert len(scores) == 3 and scores[1].language == UNDETERMINED
+    assert scores[0].toxicity > scores[2].toxicity
+    assert scorer.score_batch([]) == []
+
+
+def test_it_stamps_the_heads_version(scorer: DefaultScorer) -> None:
+    """Every result carries the version of the heads that produced it."""
+    [scores] = scorer.score_batch(["hello"])
+    assert scores.model_version == scorer.version and scorer.version.startswith("default-")
+
+
+def test_it_reads_ironic_praise_as_negative() -> None:
+    """At full irony, positive sentiment is moved to negative."""
+    _, negative, positive = ironic_reading(0.1, 0.1, 0.8, irony=1.0, targeted=False)
+    assert (round(negative, 6), positive) == (0.9, 0.0)
+
+
+def test_it_leaves_scores_alone_below_the_irony_floor() -> None:
+    """Irony at or under 0.5 changes nothing."""
+    assert ironic_reading(0.6, 0.1, 0.8, irony=0.5, targeted=False) == (0.6, 0.1, 0.8)
+
+
+def test_it_softens_untargeted_ironic_toxicity_but_not_a_targeted_insult() -> None:
+    """Irony discounts toxicity only when no targeted abuse was found."""
+    softened, _, _ = ironic_reading(0.8, 0.1, 0.1, irony=1.0, targeted=False)
+    kept, _, _ = ironic_reading(0.8, 0.1, 0.1, irony=1.0, targeted=True)
+    assert softened < 0.8 and kept == 0.8
+
+
+def test_it_explains_a_toxic_comment_with_its_insult(scorer: DefaultScorer) -> None:
+    """The word that made a comment toxic is the strongest toxicity span."""
+    [scores] = scorer.score_batch(["Thanks for the update, you absolute idiot."])
+    toxicity_spans = [s for s in scores.spans if s.score == "toxicity"]
+    assert scores.toxicity >= 0.5
+    assert toxicity_spans and "idiot" in toxicity_spans[0].text
+
+
+def test_it_does_not_explain_comments_no_rule_would_review(scorer: DefaultScorer) -> None:
+    """Benign comments carry no spans (explanations cost a batch each)."""
+    [scores] = scorer.score_batch(["Merci pour la livraison rapide, tout est parfait."])
+    assert scores.toxicity < 0.5 and scores.spans == ()
