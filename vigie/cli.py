@@ -169,3 +169,8 @@ def deliveries_retry() -> None:
     with runtime.sessions.begin() as session:
         count = delivery.retry_failed(session, datetime.now(UTC))
     click.echo(f"{count} failed callback(s) will be retried by the next sweep")
+
+
+from vigie.users_cli import users  # noqa: E402 - after main: users_cli reuses load_settings
+
+main.add_command(users)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEV_SOURCE_SECRET = "vigie-dev-secret"  # noqa: S105 - documented development default only
+DEV_SECRET_KEY = "vigie-dev-session-key"  # noqa: S105 - development only; production must set one
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
@@ -54,6 +55,8 @@ class Settings:
     callback_timeout_s: float = 5.0
     sweep_interval_s: float = 5.0
     rescue_after_s: float = 300.0
+    secret_key: str = DEV_SECRET_KEY
+    claim_lease_s: float = 300.0
 
     @property
     def is_production(self) -> bool:
@@ -106,11 +109,15 @@ class Settings:
             callback_max_attempts=_int(environ, "VIGIE_CALLBACK_MAX_ATTEMPTS", 15, 1, 100),
             sweep_interval_s=_float(environ, "VIGIE_SWEEP_INTERVAL", 5.0),
             rescue_after_s=_float(environ, "VIGIE_RESCUE_AFTER", 300.0),
+            secret_key=_secret(environ, "VIGIE_SECRET_KEY") or DEV_SECRET_KEY,
+            claim_lease_s=_float(environ, "VIGIE_CLAIM_LEASE", 300.0),
         )
         if settings.is_production and not settings.sources and not settings.meta_app_secret:
             raise SettingsError(
                 "VIGIE_SOURCES: production needs at least one source (or META_APP_SECRET)"
             )
+        if settings.is_production and settings.secret_key == DEV_SECRET_KEY:
+            raise SettingsError("VIGIE_SECRET_KEY: production needs its own session key")
         return settings
 
 
