@@ -90,3 +90,52 @@ def users(session: Session) -> Callable[..., User]:
 
 def later(seconds: float) -> datetime:
     return NOW + timedelta(seconds=seconds)
+
+
+HOOK_URL = "http://127.0.0.1:9/hook"
+
+
+@pytest.fixture
+def review_settings(tmp_path: Any) -> Any:
+    from tests.conftest import make_settings
+    from vigie import migrate
+
+    settings = make_settings(tmp_path, VIGIE_SOURCE_ACME_CALLBACK_URL=HOOK_URL)
+    migrate.upgrade(settings.database_url)
+    return settings
+
+
+@pytest.fixture
+def review_runtime(review_settings: Any) -> Any:
+    from vigie.runtime import Runtime
+
+    rt = Runtime(review_settings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def review_app(review_runtime: Any) -> Any:
+    from api.app import create_app
+
+    app = create_app(runtime=review_runtime)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def api(review_app: Any) -> Any:
+    return review_app.test_client()
+
+
+@pytest.fixture
+def db(review_runtime: Any) -> Any:
+    with review_runtime.sessions() as session:
+        yield session
+
+
+def token_for(session: Session, user: User, *scopes: str) -> dict[str, str]:
+    """Authorization headers for a new token of `user` with `scopes`."""
+    new = accounts.create_token(session, user, "test", list(scopes), NOW)
+    session.commit()
+    return {"Authorization": f"Bearer {new.secret}"}
