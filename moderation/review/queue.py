@@ -196,3 +196,48 @@ def release(session: Session, item_id: int, user_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def release_others(session: Session, user_id: int, keep_id: int) -> None:
+    """Give back every other item the user holds: a moderator works on one item at a time."""
+    session.execute(
+        update(ReviewItem)
+        .where(ReviewItem.claimed_by == user_id, ReviewItem.id != keep_id)
+        .values(claimed_by=None, claim_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def neighbours(
+    session: Session, item: ReviewItem, filters: Filters
+) -> tuple[int | None, int | None]:
+    """The open items just before and after this one in queue order (for k / j)."""
+    base = _filtered(select(ReviewItem.id), filters).where(
+        ReviewItem.status == ItemStatus.OPEN, ReviewItem.id != item.id
+    )
+    key = (ReviewItem.rank_at, ReviewItem.id)
+    before = session.scalars(
+        base.where(or_(key[0] < item.rank_at, (key[0] == item.rank_at) & (key[1] < item.id)))
+        .order_by(ReviewItem.rank_at.desc(), ReviewItem.id.desc())
+        .limit(1)
+    ).first()
+    after = session.scalars(
+        base.where(or_(key[0] > item.rank_at, (key[0] == item.rank_at) & (key[1] > item.id)))
+        .order_by(ReviewItem.rank_at, ReviewItem.id)
+        .limit(1)
+    ).first()
+    return before, after
+
+
+def group_size(session: Session, item: ReviewItem) -> int:
+    """How many other open items share this item's text fingerprint (a raid's copies)."""
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                ReviewItem.fingerprint == item.fingerprint,
+                ReviewItem.status == ItemStatus.OPEN,
+                ReviewItem.id != item.id,
+            )
+        )
+        or 0
+    )
