@@ -113,7 +113,10 @@ def queue_page() -> ResponseReturnValue:
     db: Session = g.db
     now = _now()
     found = queue.counts(db, filters, now)
-    items = [item_summary(i) for i in queue.open_items(db, filters, limit=50)]
+    items = [
+        {**item_summary(i), "waiting": _minutes(now - i.queued_at)}
+        for i in queue.open_items(db, filters, limit=50)
+    ]
     waited = _minutes(now - found.oldest_queued_at) if found.oldest_queued_at else None
     return render_template(
         "review/queue.html",

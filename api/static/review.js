@@ -4,7 +4,9 @@
 
   function typing(event) {
     var t = event.target;
-    return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT");
+    if (!t) return false;
+    if (t.tagName === "INPUT") return t.type !== "checkbox" && t.type !== "radio";
+    return t.tagName === "TEXTAREA" || t.tagName === "SELECT";
   }
 
   function itemPage(event) {
