@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from moderation.models import Action, Comment, Decision
 from moderation.review.models import ItemStatus, ReviewItem
@@ -103,7 +103,16 @@ def open_items(
     session: Session, filters: Filters, limit: int = 50, offset: int = 0
 ) -> list[ReviewItem]:
     """Open items in priority order (claimed ones included: the page shows who holds them)."""
-    query = select(ReviewItem).where(ReviewItem.status == ItemStatus.OPEN)
+    query = (
+        select(ReviewItem)
+        .where(ReviewItem.status == ItemStatus.OPEN)
+        # One query per relation for the whole page, not three per item.
+        .options(
+            joinedload(ReviewItem.comment),
+            joinedload(ReviewItem.decision),
+            joinedload(ReviewItem.claimer),
+        )
+    )
     query = _filtered(query, filters).order_by(ReviewItem.rank_at, ReviewItem.id)
     return list(session.scalars(query.limit(limit).offset(offset)))
 
