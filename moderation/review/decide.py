@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from moderation.models import Delivery, DeliveryStatus
 from moderation.review.models import AuditEntry, ItemStatus, ReviewItem, User, Verdict
@@ -80,8 +80,13 @@ def decide(
         others = _group_ids(session, item)
         ids += _take(session, others, user, choice, now, holder_only=False)
     deliveries = []
-    for decided in session.scalars(select(ReviewItem).where(ReviewItem.id.in_(ids))):
-        session.refresh(decided)
+    decided_items = session.scalars(
+        select(ReviewItem)
+        .where(ReviewItem.id.in_(ids))
+        .options(joinedload(ReviewItem.comment), joinedload(ReviewItem.decision))
+        .execution_options(populate_existing=True)
+    )
+    for decided in decided_items:
         _audit(session, decided, user, choice, previous if decided.id == item_id else None, now)
         delivery = _queue_callback(session, decided, user, callback_url, now)
         if delivery is not None:

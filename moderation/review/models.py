@@ -67,6 +67,7 @@ class ReviewItem(Base):
     __table_args__ = (
         Index("ix_review_items_status_rank", "status", "rank_at", "id"),
         Index("ix_review_items_fingerprint", "fingerprint", "status"),
+        Index("ix_review_items_claimed_by", "claimed_by"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -113,6 +114,11 @@ class AuditEntry(Base):
     corrections: Mapped[list[str]] = mapped_column(JSON)
     previous: Mapped[dict[str, Any]]
     via: Mapped[str] = mapped_column(String(16))
+
+
+# The item page reads the author's history and the thread: index comments for both lookups.
+Index("ix_comments_platform_author", Comment.platform, Comment.author_id)
+Index("ix_comments_platform_thread", Comment.platform, Comment.thread_id, Comment.created_at)
 
 
 class AuditLogIsAppendOnly(RuntimeError):

@@ -73,6 +73,10 @@ def upgrade() -> None:
     with op.batch_alter_table('review_items', schema=None) as batch_op:
         batch_op.create_index('ix_review_items_fingerprint', ['fingerprint', 'status'], unique=False)
         batch_op.create_index('ix_review_items_status_rank', ['status', 'rank_at', 'id'], unique=False)
+        batch_op.create_index('ix_review_items_claimed_by', ['claimed_by'], unique=False)
+    with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.create_index('ix_comments_platform_author', ['platform', 'author_id'], unique=False)
+        batch_op.create_index('ix_comments_platform_thread', ['platform', 'thread_id', 'created_at'], unique=False)
 
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -125,6 +129,10 @@ def downgrade() -> None:
     with op.batch_alter_table('review_items', schema=None) as batch_op:
         batch_op.drop_index('ix_review_items_status_rank')
         batch_op.drop_index('ix_review_items_fingerprint')
+        batch_op.drop_index('ix_review_items_claimed_by')
+    with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_comments_platform_thread')
+        batch_op.drop_index('ix_comments_platform_author')
 
     op.drop_table('review_items')
     op.drop_table('api_tokens')
