@@ -7,7 +7,7 @@ holding the user id only.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -30,7 +30,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.auth import runtime
 from api.review import enqueue_deliveries, filters_from
-from moderation.review import accounts, queue
+from moderation.review import accounts, queue, stats
 from moderation.review.decide import CORRECTIONS, Choice, ReviewConflict, decide, explain
 from moderation.review.models import AuditEntry, ReviewItem, Role, User, Verdict
 from moderation.review.present import audit_json, item_detail, item_summary
@@ -203,6 +203,23 @@ def decide_page(item_id: int) -> ResponseReturnValue:
     noun = f"{count} items" if count > 1 else f"item #{item_id}"
     flash(f"{verdict.value.capitalize()}: {noun}.", "ok")
     return redirect(url_for("pages.next_item", **args))
+
+
+@bp.get("/queue/dashboard")
+@login_required
+def dashboard_page() -> ResponseReturnValue:
+    db: Session = g.db
+    now = _now()
+    sizes, ages = stats.queue_over_time(db, now)
+    since = now - timedelta(hours=24)
+    return render_template(
+        "review/dashboard.html",
+        sizes=sizes,
+        ages=ages,
+        per_hour=stats.decisions_per_hour(db, now),
+        per_platform=stats.decisions_per_platform(db, since),
+        rules=stats.per_rule(db, since),
+    )
 
 
 @bp.get("/queue/audit")

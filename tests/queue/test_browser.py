@@ -109,6 +109,9 @@ def test_it_decides_an_item_by_keyboard_and_audits_it(
     page.goto(f"{live_url}/queue/audit")
     row = page.locator("#audit tbody tr").first.inner_text()
     assert "root" in row and f"#{first}" in row and "remove" in row
+    page.goto(f"{live_url}/queue/dashboard")
+    assert page.locator("#decisions-hour rect").count() == 24
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     db.expire_all()
     item = db.get(ReviewItem, first)
     assert item.status is ItemStatus.DECIDED

@@ -210,3 +210,20 @@ def test_it_logs_out(api: FlaskClient, db: Session) -> None:
     log_in(api, "mia")
     api.post("/logout", data={"csrf_token": csrf(api, "/queue")})
     assert api.get("/queue").status_code == 302
+
+
+def test_it_draws_the_dashboard_charts(api: FlaskClient, db: Session) -> None:
+    """The dashboard shows the four charts and the per-rule table after a decision."""
+    add_user(db, "mia")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item_id}")
+    api.post(
+        f"/queue/items/{item_id}/decide",
+        data={"action": "approve", "corrections": "not_toxic", "csrf_token": token},
+    )
+    page = api.get("/queue/dashboard").get_data(as_text=True)
+    for chart in ("queue-size", "queue-age", "decisions-hour", "decisions-platform"):
+        assert f'id="{chart}"' in page
+    assert "<code>irony-uncertain</code></td><td>1</td><td>0</td>" in page
+    assert "1 (100 %)" in page
