@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,29 @@ def uncertainty(scores: dict[str, Any]) -> str:
     if confidence is not None and float(confidence) < 0.6:
         text += f", low confidence ({float(confidence):.2f})"
     return text
+
+
+def highlight(text: str, phrases: Any) -> list[tuple[str, bool]]:
+    """Split text into (segment, drove_the_score) parts for the phrases a scorer reported.
+
+    Scorers may put the words or sentences that drove their scores in `scores["highlights"]`
+    (a list of strings); without it the text comes back whole, unmarked.
+    """
+    wanted = [p for p in phrases or [] if isinstance(p, str) and p.strip()] if phrases else []
+    if not wanted:
+        return [(text, False)]
+    pattern = re.compile(
+        "|".join(re.escape(p) for p in sorted(wanted, key=len, reverse=True)), re.IGNORECASE
+    )
+    parts, last = [], 0
+    for match in pattern.finditer(text):
+        if match.start() > last:
+            parts.append((text[last : match.start()], False))
+        parts.append((match.group(0), True))
+        last = match.end()
+    if last < len(text):
+        parts.append((text[last:], False))
+    return parts
 
 
 def item_summary(item: ReviewItem) -> dict[str, Any]:
@@ -165,6 +189,7 @@ def item_detail(session: Session, item: ReviewItem) -> dict[str, Any]:
             "removed_on_vigie": history.removed,
         },
         "scores": score_lines(item.decision.scores),
+        "highlighted": highlight(comment.text, item.decision.scores.get("highlights")),
         "context": thread_context(session, comment),
         "verdict": str(item.verdict) if item.verdict else None,
         "decided_by": item.decider.username if item.decider else None,

@@ -227,3 +227,13 @@ def test_it_draws_the_dashboard_charts(api: FlaskClient, db: Session) -> None:
         assert f'id="{chart}"' in page
     assert "<code>irony-uncertain</code></td><td>1</td><td>0</td>" in page
     assert "1 (100 %)" in page
+
+
+def test_it_highlights_what_drove_the_scores(api: FlaskClient, db: Session) -> None:
+    """Phrases in scores["highlights"] are marked in the comment, escaped like the rest."""
+    add_user(db, "mia")
+    scores = {"toxicity": 0.7, "confidence": 0.5, "highlights": ["clowns"]}
+    item_id = _queued(db, text="You <b>people</b> are clowns", scores=scores)
+    log_in(api, "mia")
+    page = api.get(f"/queue/items/{item_id}").get_data(as_text=True)
+    assert "You &lt;b&gt;people&lt;/b&gt; are <mark>clowns</mark>" in page
