@@ -23,12 +23,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.extensions["vigie"] = runtime
     _sessions(app, runtime.settings)
     errors.register(app)
-    csrf = CSRFProtect(app)
-    for blueprint in (webhooks.bp, comments.bp, health.bp, review.bp, openapi.bp):
-        # Machine APIs authenticate each request (signatures, bearer tokens): no cookies, no CSRF.
-        csrf.exempt(blueprint)
+    CSRFProtect(app)
+    for blueprint in (webhooks.bp, comments.bp, health.bp, review.bp, openapi.bp, pages.bp):
         app.register_blueprint(blueprint)
-    app.register_blueprint(pages.bp)
     return app
 
 
@@ -44,4 +41,7 @@ def _sessions(app: Flask, settings: Settings) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         # The token lives as long as the session: a moderator's tab can stay open for hours.
         WTF_CSRF_TIME_LIMIT=None,
+        # Only the cookie-authenticated pages check CSRF (pages.py); machine APIs authenticate
+        # every request with a signature or a bearer token and never read the session cookie.
+        WTF_CSRF_CHECK_DEFAULT=False,
     )

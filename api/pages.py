@@ -14,6 +14,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -58,6 +59,12 @@ def login_required(view: Any) -> Any:
             return view(*args, **kwargs)
 
     return wrapped
+
+
+@bp.before_request
+def check_csrf() -> None:
+    """Every POST to these pages carries the session's CSRF token."""
+    current_app.extensions["csrf"].protect()
 
 
 @bp.app_errorhandler(CSRFError)

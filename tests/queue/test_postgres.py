@@ -105,3 +105,15 @@ def test_it_refuses_edits_of_the_audit_log_in_postgres(pg_runtime: Runtime) -> N
         decide(session, item_id, user, Choice(Verdict.APPROVE), later(1), lambda _s: None)
     with pg_runtime.sessions() as session, pytest.raises(DBAPIError, match="append-only"):
         session.execute(text("UPDATE audit_log SET reason = 'x'"))
+
+
+def test_it_filters_and_counts_on_postgres(pg_runtime: Runtime) -> None:
+    """Tag filter (JSON list) and the claimed count work on PostgreSQL as on SQLite."""
+    user_ids, item_ids = _setup(pg_runtime, 3)
+    with pg_runtime.sessions.begin() as session:
+        queue.claim(session, item_ids[0], user_ids[0], NOW, 300)
+        ironic = queue.open_items(session, queue.Filters(tag="ironic"))
+        found = queue.counts(session, queue.Filters(platform="x"), later(1))
+        assert len(ironic) == 3
+        assert queue.open_items(session, queue.Filters(tag="raid")) == []
+        assert (found.open, found.claimed, found.oldest_queued_at) == (3, 1, NOW)
