@@ -183,6 +183,28 @@ def item_page(item_id: int) -> ResponseReturnValue:
     return render_template("review/item.html", **context)
 
 
+@bp.post("/queue/items/<int:item_id>/renew")
+@login_required
+def renew_claim(item_id: int) -> ResponseReturnValue:
+    """The item page's heartbeat: keep the lease while the moderator is still on it."""
+    rt = runtime()
+    with rt.sessions.begin() as db:
+        held = db.scalar(
+            select(ReviewItem.id).where(
+                ReviewItem.id == item_id,
+                ReviewItem.claimed_by == g.user.id,
+                ReviewItem.claim_expires_at > _now(),
+            )
+        )
+        # Only a live claim is renewed: once lost, the page must not silently take it back.
+        if (
+            held is None
+            or queue.claim(db, item_id, g.user.id, _now(), rt.settings.claim_lease_s) is None
+        ):
+            return {"error": "claim_lost", "detail": "your claim on this item was lost"}, 409
+    return "", 204
+
+
 @bp.post("/queue/items/<int:item_id>/decide")
 @login_required
 def decide_page(item_id: int) -> ResponseReturnValue:

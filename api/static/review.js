@@ -45,9 +45,26 @@
     event.preventDefault();
   }
 
+  // Keep the claim while the item page is open; say so plainly when it is lost.
+  function heartbeat(form) {
+    var lease = parseInt(form.dataset.lease, 10) || 300;
+    var token = form.querySelector("input[name=csrf_token]").value;
+    var timer = setInterval(function () {
+      fetch(form.dataset.renew, { method: "POST", headers: { "X-CSRFToken": token }, credentials: "same-origin" })
+        .then(function (response) {
+          if (response.status === 409) {
+            clearInterval(timer);
+            document.getElementById("lease").textContent = "Your claim was lost: reload the page before deciding.";
+          }
+        });
+    }, Math.max(5, lease / 2) * 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var rows = Array.prototype.slice.call(document.querySelectorAll("#queue tr.row"));
     select(rows, 0);
+    var form = document.getElementById("decide");
+    if (form && form.dataset.renew) heartbeat(form);
   });
 
   document.addEventListener("keydown", function (event) {

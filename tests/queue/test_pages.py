@@ -237,3 +237,25 @@ def test_it_highlights_what_drove_the_scores(api: FlaskClient, db: Session) -> N
     log_in(api, "mia")
     page = api.get(f"/queue/items/{item_id}").get_data(as_text=True)
     assert "You &lt;b&gt;people&lt;/b&gt; are <mark>clowns</mark>" in page
+
+
+def test_it_renews_a_live_claim_but_never_retakes_a_lost_one(api: FlaskClient, db: Session) -> None:
+    """The heartbeat extends the lease (CSRF header required); after expiry it answers 409."""
+    user = add_user(db, "mia")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item_id}")
+    assert api.post(f"/queue/items/{item_id}/renew").status_code == 400  # no CSRF token
+    before = db.get(ReviewItem, item_id).claim_expires_at
+    answer = api.post(f"/queue/items/{item_id}/renew", headers={"X-CSRFToken": token})
+    assert answer.status_code == 204
+    db.expire_all()
+    assert db.get(ReviewItem, item_id).claim_expires_at >= before
+    item = db.get(ReviewItem, item_id)
+    item.claim_expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    db.commit()
+    answer = api.post(f"/queue/items/{item_id}/renew", headers={"X-CSRFToken": token})
+    assert answer.status_code == 409
+    db.expire_all()
+    assert db.get(ReviewItem, item_id).claimed_by == user.id  # untouched, still expired
+    assert db.get(ReviewItem, item_id).claim_expires_at < datetime.now(UTC)
