@@ -85,3 +85,50 @@ def token(username: str, name: str, scopes: tuple[str, ...]) -> None:
         except AccountError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(new.secret)
+
+
+@users.command("revoke-token")
+@click.argument("token_id", type=int)
+def revoke_token(token_id: int) -> None:
+    """Revoke an API token by its id (printed by `vigie users list`)."""
+    from moderation.review.models import ApiToken
+
+    with _runtime().sessions.begin() as session:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            raise click.ClickException(f"no token {token_id}")
+        token.revoked_at = token.revoked_at or datetime.now(UTC)
+    click.echo(f"token {token_id} revoked")
+
+
+@users.command("deactivate")
+@click.argument("username")
+def deactivate(username: str) -> None:
+    """Stop an account from logging in or using its tokens (its audit entries stay)."""
+    from sqlalchemy import select
+
+    from moderation.review.models import User
+
+    with _runtime().sessions.begin() as session:
+        user = session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        user.active = False
+    click.echo(f"{username!r} deactivated")
+
+
+@users.command("list")
+def list_users() -> None:
+    """Accounts and their tokens (names, scopes, revoked or not; never the secrets)."""
+    from sqlalchemy import select
+
+    from moderation.review.models import ApiToken, User
+
+    with _runtime().sessions() as session:
+        for user in session.scalars(select(User).order_by(User.username)):
+            state = "" if user.active else " (deactivated)"
+            click.echo(f"{user.username}  {user.role}{state}")
+            tokens = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id))
+            for token in tokens:
+                revoked = " revoked" if token.revoked_at else ""
+                click.echo(f"  token {token.id}  {token.name}  {','.join(token.scopes)}{revoked}")

@@ -80,3 +80,22 @@ def test_it_refuses_a_short_password_on_the_command_line(tmp_path: Path) -> None
     )
     assert result.exit_code != 0
     assert "12 characters" in result.output
+
+
+def test_it_revokes_tokens_and_deactivates_accounts(tmp_path: Path) -> None:
+    """After revoke-token and deactivate, neither the token nor the password works."""
+    env = _env(tmp_path)
+    runner = CliRunner()
+    runner.invoke(main, ["users", "create", "mia", "--password", "x" * 12], env=env)
+    secret = runner.invoke(main, ["users", "token", "mia", "--name", "crm"], env=env).output.strip()
+    listing = runner.invoke(main, ["users", "list"], env=env).output
+    assert "mia  moderator" in listing and "token 1  crm  queue:read,queue:write" in listing
+    assert secret not in listing
+    assert runner.invoke(main, ["users", "revoke-token", "1"], env=env).exit_code == 0
+    assert runner.invoke(main, ["users", "deactivate", "mia"], env=env).exit_code == 0
+    rt = Runtime(make_settings(tmp_path))
+    with rt.sessions() as session:
+        assert accounts.token_user(session, secret) is None
+        assert accounts.authenticate(session, "mia", "x" * 12) is None
+    rt.close()
+    assert "revoked" in runner.invoke(main, ["users", "list"], env=env).output
