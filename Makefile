@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint format bench-ingest clean
+.PHONY: run test lint format bench-ingest bench-queue clean
 
 run: $(VENV)/.installed
 	$(BIN)/vigie run
@@ -23,6 +23,9 @@ format: $(VENV)/.installed-test
 
 bench-ingest: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py
+
+bench-queue: $(VENV)/.installed
+	$(BIN)/python bench/queue.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
-from api import comments, errors, health, webhooks
+from api import comments, errors, health, openapi, pages, review, webhooks
 from vigie.runtime import Runtime
 from vigie.settings import Settings
 
@@ -19,7 +21,27 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["vigie"] = runtime
+    _sessions(app, runtime.settings)
     errors.register(app)
-    for blueprint in (webhooks.bp, comments.bp, health.bp):
+    CSRFProtect(app)
+    for blueprint in (webhooks.bp, comments.bp, health.bp, review.bp, openapi.bp, pages.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+def _sessions(app: Flask, settings: Settings) -> None:
+    """Signed session cookies for the moderators' pages."""
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="vigie_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Secure (HTTPS-only) in production; development runs on plain http://127.0.0.1.
+        SESSION_COOKIE_SECURE=settings.is_production,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # The token lives as long as the session: a moderator's tab can stay open for hours.
+        WTF_CSRF_TIME_LIMIT=None,
+        # Only the cookie-authenticated pages check CSRF (pages.py); machine APIs authenticate
+        # every request with a signature or a bearer token and never read the session cookie.
+        WTF_CSRF_CHECK_DEFAULT=False,
+    )

@@ -118,7 +118,11 @@ def pg_settings(tmp_path: Path, pg_url: str) -> Iterator[Settings]:
     yield settings
     engine = create_engine(pg_url)
     with engine.begin() as connection:
-        connection.execute(text("TRUNCATE deliveries, decisions, comments RESTART IDENTITY"))
+        connection.execute(
+            text(
+                "TRUNCATE audit_log, review_items, api_tokens, users, deliveries, decisions, comments RESTART IDENTITY"
+            )
+        )
     engine.dispose()
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEV_SOURCE_SECRET = "vigie-dev-secret"  # noqa: S105 - documented development default only
+DEV_SECRET_KEY = "vigie-dev-session-key"  # noqa: S105 - development only; production must set one
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
@@ -57,6 +58,8 @@ class Settings:
     scorer: str = "default"  # VIGIE_SCORER: default (offline heads), lexicon, transformers
     # VIGIE_TRANSFORMERS_MODELS: "toxicity=detoxify:CKPT:CONFIG_DIR,irony=hf:DIR,sentiment=hf:DIR"
     transformers_models: str = ""
+    secret_key: str = DEV_SECRET_KEY
+    claim_lease_s: float = 300.0
 
     @property
     def is_production(self) -> bool:
@@ -113,11 +116,15 @@ class Settings:
                 environ, "VIGIE_SCORER", ("default", "lexicon", "transformers"), "default"
             ),
             transformers_models=_model_specs(environ),
+            secret_key=_secret(environ, "VIGIE_SECRET_KEY") or DEV_SECRET_KEY,
+            claim_lease_s=_float(environ, "VIGIE_CLAIM_LEASE", 300.0),
         )
         if settings.is_production and not settings.sources and not settings.meta_app_secret:
             raise SettingsError(
                 "VIGIE_SOURCES: production needs at least one source (or META_APP_SECRET)"
             )
+        if settings.is_production and settings.secret_key == DEV_SECRET_KEY:
+            raise SettingsError("VIGIE_SECRET_KEY: production needs its own session key")
         return settings
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from moderation import delivery
 from moderation.models import Comment, Decision, Delivery
 from moderation.moderate import moderate, rescue_stale
+from moderation.review import queue as review_queue
 from vigie.runtime import Runtime
 from workers import broker
 
@@ -44,6 +45,7 @@ def score(rt: Runtime, comment_ids: list[int]) -> list[int]:
         )
         if queued is not None:
             queued_deliveries.append(queued)
+        review_queue.enqueue(session, comment, decision, now)
 
     with rt.sessions.begin() as session:
         result = moderate(session, comment_ids, rt.scorer, rt.rulebook, now, on_decision)

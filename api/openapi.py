@@ -1,0 +1,217 @@
+"""The OpenAPI 3.1 description of the review queue API, served at /v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+
+from moderation.review.decide import CORRECTIONS
+from moderation.review.models import Verdict
+
+bp = Blueprint("openapi", __name__)
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _ok(description: str, schema: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+_FILTERS = [
+    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+    for name in ("platform", "language", "reason", "tag")
+]
+_ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_AUTH = {"401": _error("missing, unknown or revoked token"), "403": _error("scope or role")}
+
+
+def _op(summary: str, scope: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "description": f"Requires a token with the `{scope}` scope.",
+        "security": [{"token": [scope]}],
+        "responses": {**responses, **_AUTH},
+        **extra,
+    }
+
+
+def spec() -> dict[str, Any]:
+    """The description; paths mirror api/review.py."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Vigie review queue API",
+            "version": "1",
+            "description": "List, claim and decide the comments the machine sent to people, "
+            "and read the audit log. Claims are leases: decide before they expire.",
+        },
+        "components": {
+            "securitySchemes": {
+                "token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A per-client token from `vigie users token` (vq_...).",
+                }
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "detail"],
+                    "properties": {"error": {"type": "string"}, "detail": {"type": "string"}},
+                },
+                "ItemList": {
+                    "type": "object",
+                    "properties": {
+                        "counts": {
+                            "type": "object",
+                            "properties": {
+                                "open": {"type": "integer"},
+                                "claimed": {"type": "integer"},
+                                "oldest_queued_at": {"type": ["string", "null"]},
+                            },
+                        },
+                        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
+                    },
+                },
+                "Item": {
+                    "type": "object",
+                    "description": "An item; the single-item answers add author, scores, context.",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "status": {"enum": ["open", "decided"]},
+                        "platform": {"type": "string"},
+                        "language": {"type": ["string", "null"]},
+                        "reason": {"type": "string", "description": "the machine's first rule"},
+                        "tags": {"type": "array", "items": {"type": "string"}},
+                        "priority": {"type": "number", "description": "boost in minutes"},
+                        "queued_at": {"type": "string", "format": "date-time"},
+                        "claimed_by": {"type": ["string", "null"]},
+                        "claim_expires_at": {"type": ["string", "null"]},
+                        "text": {"type": "string"},
+                        "machine": {"type": "object"},
+                        "why": {"type": "string"},
+                    },
+                },
+                "Decision": {
+                    "type": "object",
+                    "required": ["action"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "action": {"enum": [v.value for v in Verdict]},
+                        "reason": {"type": "string", "maxLength": 500},
+                        "corrections": {
+                            "type": "array",
+                            "items": {"enum": list(CORRECTIONS)},
+                        },
+                        "group": {
+                            "type": "boolean",
+                            "description": "also decide open near-identical comments",
+                        },
+                    },
+                },
+                "Decided": {
+                    "type": "object",
+                    "properties": {
+                        "decided": {"type": "array", "items": {"type": "integer"}},
+                        "callbacks": {"type": "integer"},
+                    },
+                },
+                "Audit": {"type": "object", "properties": {"entries": {"type": "array"}}},
+            },
+        },
+        "paths": {
+            "/v1/review/items": {
+                "get": _op(
+                    "Open items in priority order, with counts",
+                    "queue:read",
+                    {"200": _ok("the queue", "ItemList")},
+                    parameters=[
+                        *_FILTERS,
+                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "offset", "in": "query", "schema": {"type": "integer"}},
+                    ],
+                )
+            },
+            "/v1/review/items/{item_id}": {
+                "get": _op(
+                    "One item with context",
+                    "queue:read",
+                    {"200": _ok("the item", "Item"), "404": _error("no such item")},
+                    parameters=[_ITEM_ID],
+                )
+            },
+            "/v1/review/claim": {
+                "post": _op(
+                    "Claim the next available item",
+                    "queue:write",
+                    {"200": _ok("the claimed item", "Item"), "404": _error("queue_empty")},
+                    parameters=_FILTERS,
+                )
+            },
+            "/v1/review/items/{item_id}/claim": {
+                "post": _op(
+                    "Claim or renew the claim on an item",
+                    "queue:write",
+                    {
+                        "200": _ok("the claimed item", "Item"),
+                        "409": _error("already_decided or claimed_by_other"),
+                    },
+                    parameters=[_ITEM_ID],
+                ),
+                "delete": _op(
+                    "Release a claim",
+                    "queue:write",
+                    {"204": {"description": "released"}, "409": _error("not_claimed")},
+                    parameters=[_ITEM_ID],
+                ),
+            },
+            "/v1/review/items/{item_id}/decision": {
+                "post": _op(
+                    "Decide an item you hold",
+                    "queue:write",
+                    {
+                        "200": _ok("decided", "Decided"),
+                        "409": _error(
+                            "already_decided, claim_expired, claimed_by_other or not_claimed"
+                        ),
+                        "422": _error("invalid decision"),
+                    },
+                    parameters=[_ITEM_ID],
+                    requestBody={
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Decision"}
+                            }
+                        },
+                    },
+                )
+            },
+            "/v1/review/audit": {
+                "get": _op(
+                    "The audit log, newest first (admins only)",
+                    "audit:read",
+                    {"200": _ok("entries", "Audit")},
+                    parameters=[
+                        {"name": "item_id", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                    ],
+                )
+            },
+        },
+    }
+
+
+@bp.get("/v1/openapi.json")
+def openapi() -> ResponseReturnValue:
+    return jsonify(spec())

@@ -1,0 +1,267 @@
+"""The moderators' pages: log in, the queue, an item, deciding, and the audit log.
+
+Thin views: each loads what it shows or calls one domain function. Every form carries a CSRF
+token (Flask-WTF's CSRFProtect, installed in the app factory); sessions are signed cookies
+holding the user id only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from api.auth import runtime
+from api.review import enqueue_deliveries, filters_from
+from moderation.review import accounts, queue, stats
+from moderation.review.decide import CORRECTIONS, Choice, ReviewConflict, decide, explain
+from moderation.review.models import AuditEntry, ReviewItem, Role, User, Verdict
+from moderation.review.present import audit_json, item_detail, item_summary
+
+bp = Blueprint("pages", __name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def login_required(view: Any) -> Any:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        user_id = session.get("user_id")
+        if user_id is None:
+            return redirect(url_for("pages.login", next=request.full_path))
+        with runtime().sessions() as db:
+            user = db.get(User, user_id)
+            if user is None or not user.active:
+                session.clear()
+                return redirect(url_for("pages.login"))
+            g.user = user
+            g.db = db
+            return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.before_request
+def check_csrf() -> None:
+    """Every POST to these pages carries the session's CSRF token."""
+    current_app.extensions["csrf"].protect()
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_refused(exc: CSRFError) -> ResponseReturnValue:
+    return render_template("review/error.html", status=400, message=exc.description), 400
+
+
+@bp.errorhandler(HTTPException)
+def page_error(exc: HTTPException) -> ResponseReturnValue:
+    return render_template("review/error.html", status=exc.code, message=exc.description), (
+        exc.code or 500
+    )
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    return redirect(url_for("pages.queue_page"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    error = None
+    if request.method == "POST":
+        with runtime().sessions.begin() as db:
+            user = accounts.authenticate(
+                db, request.form.get("username", ""), request.form.get("password", "")
+            )
+            user_id = user.id if user else None
+        if user_id is None:
+            error = "Wrong username or password."
+        else:
+            session.clear()  # a fresh session on login: no fixation
+            session["user_id"] = user_id
+            session.permanent = True
+            target = request.args.get("next", "")
+            # Only local paths: never redirect to another site after login.
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("pages.queue_page")
+            return redirect(target)
+    return render_template("review/login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    session.clear()
+    return redirect(url_for("pages.login"))
+
+
+@bp.get("/queue")
+@login_required
+def queue_page() -> ResponseReturnValue:
+    filters = filters_from(request.args)
+    db: Session = g.db
+    now = _now()
+    found = queue.counts(db, filters, now)
+    items = [
+        {**item_summary(i), "waiting": _minutes(now - i.queued_at)}
+        for i in queue.open_items(db, filters, limit=50)
+    ]
+    waited = _minutes(now - found.oldest_queued_at) if found.oldest_queued_at else None
+    return render_template(
+        "review/queue.html",
+        counts=found,
+        oldest_wait=waited,
+        items=items,
+        filters=filters,
+        args=request.args,
+    )
+
+
+@bp.route("/queue/next", methods=["GET", "POST"])
+@login_required
+def next_item() -> ResponseReturnValue:
+    """Claim the next item in priority order and open it (GET too: after a decision)."""
+    rt = runtime()
+    with rt.sessions.begin() as db:
+        item = queue.claim_next(
+            db, g.user.id, _now(), rt.settings.claim_lease_s, filters_from(request.args)
+        )
+        item_id = item.id if item else None
+    if item_id is None:
+        flash("The queue is empty. Nothing to review.", "info")
+        return redirect(url_for("pages.queue_page", **request.args))
+    return redirect(url_for("pages.item_page", item_id=item_id, **request.args))
+
+
+@bp.get("/queue/items/<int:item_id>")
+@login_required
+def item_page(item_id: int) -> ResponseReturnValue:
+    rt = runtime()
+    now = _now()
+    filters = filters_from(request.args)
+    with rt.sessions.begin() as db:
+        item = db.get(ReviewItem, item_id)
+        if item is None:
+            abort(404)
+        claimed = queue.claim(db, item_id, g.user.id, now, rt.settings.claim_lease_s)
+        problem = None
+        if claimed is None:
+            problem = explain(db, item_id, g.user, now).message
+        else:
+            queue.release_others(db, g.user.id, item_id)
+            item = claimed
+        before, after = queue.neighbours(db, item, filters)
+        context = {
+            "item": item_detail(db, item),
+            "holding": claimed is not None,
+            "problem": problem,
+            "previous_id": before,
+            "next_id": after,
+            "group_size": queue.group_size(db, item) if claimed else 0,
+            "corrections": CORRECTIONS,
+            "args": request.args,
+            "lease_s": int(rt.settings.claim_lease_s),
+        }
+    return render_template("review/item.html", **context)
+
+
+@bp.post("/queue/items/<int:item_id>/renew")
+@login_required
+def renew_claim(item_id: int) -> ResponseReturnValue:
+    """The item page's heartbeat: keep the lease while the moderator is still on it."""
+    rt = runtime()
+    with rt.sessions.begin() as db:
+        held = db.scalar(
+            select(ReviewItem.id).where(
+                ReviewItem.id == item_id,
+                ReviewItem.claimed_by == g.user.id,
+                ReviewItem.claim_expires_at > _now(),
+            )
+        )
+        # Only a live claim is renewed: once lost, the page must not silently take it back.
+        if (
+            held is None
+            or queue.claim(db, item_id, g.user.id, _now(), rt.settings.claim_lease_s) is None
+        ):
+            return {"error": "claim_lost", "detail": "your claim on this item was lost"}, 409
+    return "", 204
+
+
+@bp.post("/queue/items/<int:item_id>/decide")
+@login_required
+def decide_page(item_id: int) -> ResponseReturnValue:
+    rt = runtime()
+    form = request.form
+    try:
+        verdict = Verdict(form.get("action", ""))
+    except ValueError:
+        abort(400)
+    corrections = tuple(c for c in form.getlist("corrections") if c)
+    choice = Choice(verdict, form.get("reason", "").strip() or None, corrections, via="web")
+    args = {k: v for k, v in request.args.items() if k in ("platform", "language", "reason", "tag")}
+    try:
+        with rt.sessions.begin() as db:
+            user = db.get(User, g.user.id)
+            assert user is not None
+            decided = decide(
+                db, item_id, user, choice, _now(), rt.callback_url, form.get("group") == "on"
+            )
+    except ReviewConflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("pages.item_page", item_id=item_id, **args))
+    enqueue_deliveries(decided.delivery_ids)
+    count = len(decided.item_ids)
+    noun = f"{count} items" if count > 1 else f"item #{item_id}"
+    flash(f"{verdict.value.capitalize()}: {noun}.", "ok")
+    return redirect(url_for("pages.next_item", **args))
+
+
+@bp.get("/queue/dashboard")
+@login_required
+def dashboard_page() -> ResponseReturnValue:
+    db: Session = g.db
+    now = _now()
+    sizes, ages = stats.queue_over_time(db, now)
+    since = now - timedelta(hours=24)
+    return render_template(
+        "review/dashboard.html",
+        sizes=sizes,
+        ages=ages,
+        per_hour=stats.decisions_per_hour(db, now),
+        per_platform=stats.decisions_per_platform(db, since),
+        rules=stats.per_rule(db, since),
+    )
+
+
+@bp.get("/queue/audit")
+@login_required
+def audit_page() -> ResponseReturnValue:
+    if g.user.role is not Role.ADMIN:
+        abort(403)
+    entries = g.db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200))
+    return render_template("review/audit.html", entries=[audit_json(e) for e in entries])
+
+
+def _minutes(delta: Any) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"

@@ -1,0 +1,193 @@
+"""The review queue's JSON API: list, claim, decide and read the audit log."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from api.auth import runtime
+from api.errors import ApiError
+from api.tokens import bearer_user
+from moderation.review import queue
+from moderation.review.decide import CORRECTIONS, Choice, ReviewConflict, decide, explain
+from moderation.review.models import AuditEntry, ReviewItem, Verdict
+from moderation.review.present import audit_json, item_detail, item_summary
+
+log = logging.getLogger(__name__)
+bp = Blueprint("review", __name__)
+CONFLICT_STATUS = {"not_found": 404, "bad_correction": 422, "bad_reason": 422}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def filters_from(args: Any) -> queue.Filters:
+    return queue.Filters(
+        platform=args.get("platform") or None,
+        language=args.get("language") or None,
+        reason=args.get("reason") or None,
+        tag=args.get("tag") or None,
+    )
+
+
+def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, "bad_request", f"{name} must be an integer") from None
+    if not lo <= value <= hi:
+        raise ApiError(400, "bad_request", f"{name} must be between {lo} and {hi}")
+    return value
+
+
+def conflict(exc: ReviewConflict) -> ApiError:
+    return ApiError(CONFLICT_STATUS.get(exc.code, 409), exc.code, exc.message)
+
+
+@bp.get("/v1/review/items")
+def list_items() -> ResponseReturnValue:
+    """Open items in priority order, with counts and the oldest waiting time."""
+    limit = _int_arg("limit", 50, 1, 200)
+    offset = _int_arg("offset", 0, 0, 1_000_000)
+    filters = filters_from(request.args)
+    with runtime().sessions() as session:
+        bearer_user(session, "queue:read")
+        now = _now()
+        found = queue.counts(session, filters, now)
+        items = queue.open_items(session, filters, limit, offset)
+        return jsonify(
+            {
+                "counts": {
+                    "open": found.open,
+                    "claimed": found.claimed,
+                    "oldest_queued_at": found.oldest_queued_at.isoformat()
+                    if found.oldest_queued_at
+                    else None,
+                },
+                "items": [item_summary(i) for i in items],
+            }
+        )
+
+
+@bp.get("/v1/review/items/<int:item_id>")
+def get_item(item_id: int) -> ResponseReturnValue:
+    """One item with its context, author history and scores in words."""
+    with runtime().sessions() as session:
+        bearer_user(session, "queue:read")
+        item = session.get(ReviewItem, item_id)
+        if item is None:
+            raise ApiError(404, "not_found", f"no review item {item_id}")
+        return jsonify(item_detail(session, item))
+
+
+@bp.post("/v1/review/claim")
+def claim_next() -> ResponseReturnValue:
+    """Claim the next available item (filters as query parameters)."""
+    rt = runtime()
+    with rt.sessions.begin() as session:
+        user = bearer_user(session, "queue:write")
+        item = queue.claim_next(
+            session, user.id, _now(), rt.settings.claim_lease_s, filters_from(request.args)
+        )
+        if item is None:
+            raise ApiError(404, "queue_empty", "no item is waiting for review")
+        return jsonify(item_detail(session, item))
+
+
+@bp.post("/v1/review/items/<int:item_id>/claim")
+def claim_item(item_id: int) -> ResponseReturnValue:
+    """Claim (or renew the claim on) one item."""
+    rt = runtime()
+    with rt.sessions.begin() as session:
+        user = bearer_user(session, "queue:write")
+        now = _now()
+        item = queue.claim(session, item_id, user.id, now, rt.settings.claim_lease_s)
+        if item is None:
+            raise conflict(explain(session, item_id, user, now))
+        return jsonify(item_detail(session, item))
+
+
+@bp.delete("/v1/review/items/<int:item_id>/claim")
+def release_item(item_id: int) -> ResponseReturnValue:
+    """Give an item back to the queue."""
+    with runtime().sessions.begin() as session:
+        user = bearer_user(session, "queue:write")
+        if not queue.release(session, item_id, user.id):
+            raise ApiError(409, "not_claimed", "you do not hold this item")
+    return "", 204
+
+
+def _choice(body: Any) -> tuple[Choice, bool]:
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "send a JSON object")
+    unknown = sorted(set(body) - {"action", "reason", "corrections", "group"})
+    if unknown:
+        raise ApiError(422, "invalid_payload", f"unknown fields {unknown}")
+    try:
+        verdict = Verdict(body.get("action"))
+    except ValueError:
+        raise ApiError(
+            422, "invalid_payload", f"action must be one of {[v.value for v in Verdict]}"
+        ) from None
+    reason = body.get("reason")
+    corrections = body.get("corrections", [])
+    group = body.get("group", False)
+    if reason is not None and not isinstance(reason, str):
+        raise ApiError(422, "invalid_payload", "reason must be a string")
+    if not isinstance(corrections, list) or not all(isinstance(c, str) for c in corrections):
+        raise ApiError(422, "invalid_payload", f"corrections must be a list among {CORRECTIONS}")
+    if not isinstance(group, bool):
+        raise ApiError(422, "invalid_payload", "group must be true or false")
+    return Choice(verdict, reason or None, tuple(corrections), via="api"), group
+
+
+@bp.post("/v1/review/items/<int:item_id>/decision")
+def decide_item(item_id: int) -> ResponseReturnValue:
+    """Approve, remove, escalate or skip an item you hold (group: its near-duplicates too)."""
+    rt = runtime()
+    choice, group = _choice(request.get_json(silent=True))
+    with rt.sessions.begin() as session:
+        user = bearer_user(session, "queue:write")
+        try:
+            decided = decide(session, item_id, user, choice, _now(), rt.callback_url, group)
+        except ReviewConflict as exc:
+            raise conflict(exc) from None
+    enqueue_deliveries(decided.delivery_ids)
+    return jsonify({"decided": decided.item_ids, "callbacks": len(decided.delivery_ids)})
+
+
+@bp.get("/v1/review/audit")
+def audit() -> ResponseReturnValue:
+    """The audit log, newest first (admins' tokens with the audit:read scope)."""
+    limit = _int_arg("limit", 100, 1, 1000)
+    item_id = request.args.get("item_id")
+    with runtime().sessions() as session:
+        bearer_user(session, "audit:read", admin=True)
+        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+        if item_id:
+            if not item_id.isdigit():
+                raise ApiError(400, "bad_request", "item_id must be an integer")
+            query = query.where(AuditEntry.item_id == int(item_id))
+        return jsonify({"entries": [audit_json(e) for e in session.scalars(query)]})
+
+
+def enqueue_deliveries(ids: list[int]) -> None:
+    """Send moderator callbacks after the commit; beat's sweep sends them if this fails."""
+    celery = runtime().celery
+    for delivery_id in ids:
+        try:
+            celery.send_task("vigie.deliver", args=[delivery_id], retry_policy={"max_retries": 1})
+        except Exception as exc:  # kombu raises many types; the outbox row is committed
+            log.warning(
+                "enqueue failed; the sweeper will deliver",
+                extra={"delivery_id": delivery_id, "error": type(exc).__name__},
+            )

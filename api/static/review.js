@@ -1,0 +1,77 @@
+// Keyboard shortcuts for the review pages: a/r/e/s decide, j/k move, Enter opens.
+(function () {
+  "use strict";
+
+  function typing(event) {
+    var t = event.target;
+    if (!t) return false;
+    if (t.tagName === "INPUT") return t.type !== "checkbox" && t.type !== "radio";
+    return t.tagName === "TEXTAREA" || t.tagName === "SELECT";
+  }
+
+  function itemPage(event) {
+    var key = event.key;
+    var button = document.querySelector('#decide button[data-key="' + key + '"]');
+    if (button) {
+      event.preventDefault();
+      button.click();
+      return true;
+    }
+    var link = key === "j" ? document.getElementById("next") : key === "k" ? document.getElementById("prev") : null;
+    if (link) {
+      event.preventDefault();
+      window.location.assign(link.href);
+      return true;
+    }
+    return false;
+  }
+
+  var selected = 0;
+
+  function select(rows, index) {
+    if (!rows.length) return;
+    selected = Math.max(0, Math.min(rows.length - 1, index));
+    rows.forEach(function (row, i) { row.classList.toggle("selected", i === selected); });
+    rows[selected].scrollIntoView({ block: "nearest" });
+  }
+
+  function queuePage(event) {
+    var rows = Array.prototype.slice.call(document.querySelectorAll("#queue tr.row"));
+    if (!rows.length) return;
+    if (event.key === "j") select(rows, selected + 1);
+    else if (event.key === "k") select(rows, selected - 1);
+    else if (event.key === "Enter") window.location.assign(rows[selected].dataset.href);
+    else return;
+    event.preventDefault();
+  }
+
+  // Keep the claim while the item page is open; say so plainly when it is lost.
+  function heartbeat(form) {
+    var lease = parseInt(form.dataset.lease, 10) || 300;
+    var token = form.querySelector("input[name=csrf_token]").value;
+    var timer = setInterval(function () {
+      fetch(form.dataset.renew, { method: "POST", headers: { "X-CSRFToken": token }, credentials: "same-origin" })
+        .then(function (response) {
+          if (response.status === 409) {
+            clearInterval(timer);
+            document.getElementById("lease").textContent = "Your claim was lost: reload the page before deciding.";
+          }
+        });
+    }, Math.max(5, lease / 2) * 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var rows = Array.prototype.slice.call(document.querySelectorAll("#queue tr.row"));
+    select(rows, 0);
+    var form = document.getElementById("decide");
+    if (form && form.dataset.renew) heartbeat(form);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (document.getElementById("decide") || document.getElementById("next") || document.getElementById("prev")) {
+      if (itemPage(event)) return;
+    }
+    queuePage(event);
+  });
+})();

@@ -1,0 +1,1 @@
+"""The moderators' review queue: accounts, tokens, queue items, claims, decisions, audit."""

@@ -1,0 +1,212 @@
+"""What a moderator sees about an item: scores in words, why it is here, and its context."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from moderation.models import Action, Comment, Decision
+from moderation.review.models import ReviewItem, Verdict
+
+LEVELS = ((0.85, "very"), (0.6, "likely"), (0.4, "moderately"), (0.2, "slightly"))
+
+
+def level(value: float) -> str:
+    """A probability in words: very / likely / moderately / slightly / not."""
+    for threshold, word in LEVELS:
+        if value >= threshold:
+            return word
+    return "not"
+
+
+def score_lines(scores: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each score as a label, a number and a phrase ("moderately toxic (0.55)")."""
+    lines = []
+    for key, noun in (("toxicity", "toxic"), ("irony", "ironic"), ("negative", "negative")):
+        if key in scores:
+            value = float(scores[key])
+            lines.append({"name": key, "value": round(value, 2), "words": f"{level(value)} {noun}"})
+    if "confidence" in scores:
+        value = float(scores["confidence"])
+        lines.append(
+            {"name": "confidence", "value": round(value, 2), "words": f"{level(value)} sure"}
+        )
+    return lines
+
+
+def uncertainty(scores: dict[str, Any]) -> str:
+    """Why the machine hesitated, e.g. "ironic + moderately toxic, low confidence (0.40)"."""
+    parts = []
+    if float(scores.get("irony", 0)) >= 0.5:
+        parts.append("ironic")
+    toxicity = float(scores.get("toxicity", 0))
+    if toxicity >= 0.2:
+        parts.append(f"{level(toxicity)} toxic")
+    if str(scores.get("sentiment", "")) == "negative":
+        parts.append("negative")
+    text = " + ".join(parts) or "no strong signal"
+    confidence = scores.get("confidence")
+    if confidence is not None and float(confidence) < 0.6:
+        text += f", low confidence ({float(confidence):.2f})"
+    return text
+
+
+def highlight(text: str, phrases: Any) -> list[tuple[str, bool]]:
+    """Split text into (segment, drove_the_score) parts for the phrases a scorer reported.
+
+    Scorers may put the words or sentences that drove their scores in `scores["highlights"]`
+    (a list of strings); without it the text comes back whole, unmarked.
+    """
+    wanted = [p for p in phrases or [] if isinstance(p, str) and p.strip()] if phrases else []
+    if not wanted:
+        return [(text, False)]
+    pattern = re.compile(
+        "|".join(re.escape(p) for p in sorted(wanted, key=len, reverse=True)), re.IGNORECASE
+    )
+    parts, last = [], 0
+    for match in pattern.finditer(text):
+        if match.start() > last:
+            parts.append((text[last : match.start()], False))
+        parts.append((match.group(0), True))
+        last = match.end()
+    if last < len(text):
+        parts.append((text[last:], False))
+    return parts
+
+
+def item_summary(item: ReviewItem) -> dict[str, Any]:
+    """The fields a list of items shows."""
+    comment, decision = item.comment, item.decision
+    return {
+        "id": item.id,
+        "status": str(item.status),
+        "platform": item.platform,
+        "language": item.language,
+        "reason": item.reason,
+        "tags": item.tags,
+        "priority": item.priority,
+        "queued_at": item.queued_at.isoformat(),
+        "claimed_by": item.claimer.username if item.claimer else None,
+        "claim_expires_at": item.claim_expires_at.isoformat() if item.claim_expires_at else None,
+        "text": comment.text,
+        "author": comment.author_handle or comment.author_id,
+        "machine": {
+            "action": str(decision.action),
+            "reasons": decision.reasons,
+            "rule_ids": decision.rule_ids,
+        },
+        "why": uncertainty(decision.scores),
+    }
+
+
+@dataclass(frozen=True)
+class AuthorHistory:
+    comments: int
+    removed: int
+
+
+def author_history(session: Session, comment: Comment) -> AuthorHistory:
+    """The author's comments on Vigie (same platform) and how many were removed."""
+    same_author = (Comment.platform == comment.platform) & (Comment.author_id == comment.author_id)
+    total = session.scalar(select(func.count()).select_from(Comment).where(same_author)) or 0
+    removed = (
+        session.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .join(Decision, Decision.comment_id == Comment.id)
+            .outerjoin(ReviewItem, ReviewItem.comment_id == Comment.id)
+            .where(
+                same_author,
+                or_(
+                    ReviewItem.verdict == Verdict.REMOVE,
+                    (Decision.action == Action.REMOVE) & ReviewItem.id.is_(None),
+                ),
+            )
+        )
+        or 0
+    )
+    return AuthorHistory(int(total), int(removed))
+
+
+def thread_context(session: Session, comment: Comment, limit: int = 5) -> dict[str, Any]:
+    """The parent comment (when Vigie has it) and the latest other comments of the thread."""
+    parent = None
+    if comment.parent_external_id:
+        parent = session.scalars(
+            select(Comment).where(
+                Comment.platform == comment.platform,
+                Comment.external_id == comment.parent_external_id,
+            )
+        ).first()
+    others: list[Comment] = []
+    if comment.thread_id:
+        others = list(
+            session.scalars(
+                select(Comment)
+                .where(
+                    Comment.platform == comment.platform,
+                    Comment.thread_id == comment.thread_id,
+                    Comment.id != comment.id,
+                )
+                .order_by(Comment.created_at.desc())
+                .limit(limit)
+            )
+        )
+    return {
+        "thread_id": comment.thread_id,
+        "parent": _brief(parent) if parent else None,
+        "recent": [_brief(c) for c in others],
+    }
+
+
+def _brief(comment: Comment) -> dict[str, Any]:
+    return {
+        "external_id": comment.external_id,
+        "author": comment.author_handle or comment.author_id,
+        "text": comment.text,
+        "created_at": comment.created_at.isoformat(),
+    }
+
+
+def item_detail(session: Session, item: ReviewItem) -> dict[str, Any]:
+    """Everything the item page and the API show about one item."""
+    comment = item.comment
+    history = author_history(session, comment)
+    return {
+        **item_summary(item),
+        "external_id": comment.external_id,
+        "created_at": comment.created_at.isoformat(),
+        "author": {
+            "id": comment.author_id,
+            "handle": comment.author_handle,
+            "followers": comment.author_followers,
+            "account_age_days": comment.author_account_age_days,
+            "comments_on_vigie": history.comments,
+            "removed_on_vigie": history.removed,
+        },
+        "scores": score_lines(item.decision.scores),
+        "highlighted": highlight(comment.text, item.decision.scores.get("highlights")),
+        "context": thread_context(session, comment),
+        "verdict": str(item.verdict) if item.verdict else None,
+        "decided_by": item.decider.username if item.decider else None,
+        "decided_at": item.decided_at.isoformat() if item.decided_at else None,
+    }
+
+
+def audit_json(entry: Any) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": entry.at.isoformat(),
+        "user": entry.username,
+        "item_id": entry.item_id,
+        "comment_id": entry.comment_id,
+        "action": entry.action,
+        "reason": entry.reason,
+        "corrections": entry.corrections,
+        "previous": entry.previous,
+        "via": entry.via,
+    }

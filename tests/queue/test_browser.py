@@ -1,0 +1,170 @@
+"""Browser tests: Playwright driving Debian's Chromium against a live Vigie web server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from moderation.review.models import AuditEntry, ItemStatus, ReviewItem, Role
+from tests.queue.conftest import PASSWORD, add_item, add_user
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_url(review_app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, review_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def log_in(page: Any, base: str, name: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/queue")
+
+
+def _seed(db: Session) -> tuple[int, int]:
+    now = datetime.now(UTC)
+    add_user(db, "root", Role.ADMIN)
+    add_user(db, "mia")
+    add_user(db, "noe")
+    first = add_item(
+        db,
+        text="Bravo pour la panne, vraiment génial 👏",
+        at=now - timedelta(minutes=42),
+        author_handle="@marie",
+        author_followers=12000,
+    )
+    second = add_item(
+        db,
+        text="You people are clowns",
+        at=now - timedelta(minutes=7),
+        platform="youtube",
+        language="en",
+    )
+    add_item(db, text="Boycott Acme now!!", at=now - timedelta(minutes=3), author_handle="@raid1")
+    add_item(db, text="boycott acme NOW", at=now - timedelta(minutes=2), author_handle="@raid2")
+    db.commit()
+    return first.id, second.id
+
+
+def test_it_decides_an_item_by_keyboard_and_audits_it(
+    browser: Any, live_url: str, db: Session
+) -> None:
+    """Log in, see the reasons, press r: the item leaves the queue and the audit shows it."""
+    first, _ = _seed(db)
+    page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
+    log_in(page, live_url, "root")
+    assert page.inner_text("#count-open") == "4"
+    assert "ironic + moderately toxic" in page.inner_text("#queue")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "queue.png"), full_page=True)
+    page.keyboard.press("Enter")  # the first row is selected: the top-priority item
+    page.wait_for_url(f"{live_url}/queue/items/{first}")
+    assert "ironic" in page.inner_text("#why")
+    assert "ironic and moderately toxic" in page.inner_text("#reasons")
+    page.screenshot(path=str(ARTIFACTS / "item.png"), full_page=True)
+    page.keyboard.press("r")
+    page.wait_for_url(f"{live_url}/queue/items/*")
+    assert f"Remove: item #{first}." in page.inner_text(".flash-ok")
+    page.goto(f"{live_url}/queue")
+    assert page.inner_text("#count-open") == "3"
+    assert page.locator(f'#queue tr[data-item="{first}"]').count() == 0
+    page.goto(f"{live_url}/queue/audit")
+    row = page.locator("#audit tbody tr").first.inner_text()
+    assert "root" in row and f"#{first}" in row and "remove" in row
+    page.goto(f"{live_url}/queue/dashboard")
+    assert page.locator("#decisions-hour rect").count() == 24
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    db.expire_all()
+    item = db.get(ReviewItem, first)
+    assert item.status is ItemStatus.DECIDED
+    assert db.scalars(select(AuditEntry)).one().via == "web"
+
+
+def test_it_moves_with_j_and_k_and_skips_with_s(browser: Any, live_url: str, db: Session) -> None:
+    """j opens the next item, k goes back, s skips and opens the next one."""
+    first, second = _seed(db)
+    page = browser.new_context().new_page()
+    log_in(page, live_url, "mia")
+    page.goto(f"{live_url}/queue/items/{first}")
+    page.keyboard.press("j")
+    page.wait_for_url(f"{live_url}/queue/items/{second}")
+    page.keyboard.press("k")
+    page.wait_for_url(f"{live_url}/queue/items/{first}")
+    page.keyboard.press("s")
+    page.wait_for_url(f"{live_url}/queue/items/*")
+    assert "Skip: item" in page.inner_text(".flash-ok")
+    db.expire_all()
+    assert db.get(ReviewItem, first).status is ItemStatus.OPEN
+
+
+def test_it_never_gives_two_moderators_the_same_item(
+    browser: Any, live_url: str, db: Session
+) -> None:
+    """Two browser contexts start reviewing: different items; the other's item says who holds it."""
+    _seed(db)
+    mia = browser.new_context().new_page()
+    noe = browser.new_context().new_page()
+    log_in(mia, live_url, "mia")
+    log_in(noe, live_url, "noe")
+    mia.click("text=Start reviewing")
+    noe.click("text=Start reviewing")
+    mia.wait_for_url(f"{live_url}/queue/items/*")
+    noe.wait_for_url(f"{live_url}/queue/items/*")
+    assert mia.url != noe.url
+    noe.goto(mia.url)
+    assert "mia is reviewing this item" in noe.inner_text("#problem")
+    assert noe.locator("#decide").count() == 0
+
+
+def test_it_bulk_removes_a_raid_from_the_item_page(
+    browser: Any, live_url: str, db: Session
+) -> None:
+    """Ticking the group box removes the near-identical copies too."""
+    _seed(db)
+    raid = db.scalars(
+        select(ReviewItem).where(ReviewItem.platform == "x").order_by(ReviewItem.id.desc())
+    ).first()
+    page = browser.new_context().new_page()
+    log_in(page, live_url, "mia")
+    page.goto(f"{live_url}/queue/items/{raid.id}")
+    page.check("#group")
+    page.keyboard.press("r")  # shortcuts still work with the focus on a checkbox
+    assert "Remove: 2 items." in page.inner_text(".flash-ok")

@@ -1,0 +1,101 @@
+"""Settings for the review queue, and `vigie users` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from moderation.review import accounts
+from moderation.review.models import ApiToken, Role, User
+from tests.conftest import make_settings
+from vigie import migrate
+from vigie.cli import main
+from vigie.runtime import Runtime
+from vigie.settings import SettingsError
+
+
+def test_it_requires_a_session_key_in_production(tmp_path: Path) -> None:
+    """Production refuses the development session key."""
+    with pytest.raises(SettingsError, match="VIGIE_SECRET_KEY"):
+        make_settings(tmp_path, VIGIE_ENV="production")
+    settings = make_settings(tmp_path, VIGIE_ENV="production", VIGIE_SECRET_KEY="k" * 32)
+    assert settings.secret_key == "k" * 32
+
+
+def test_it_reads_the_claim_lease_and_refuses_a_bad_one(tmp_path: Path) -> None:
+    """VIGIE_CLAIM_LEASE is a positive number of seconds."""
+    assert make_settings(tmp_path, VIGIE_CLAIM_LEASE="90").claim_lease_s == 90
+    with pytest.raises(SettingsError, match="VIGIE_CLAIM_LEASE"):
+        make_settings(tmp_path, VIGIE_CLAIM_LEASE="soon")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {"VIGIE_DATA_DIR": str(tmp_path), "VIGIE_ENV": "test"}
+    migrate.upgrade(make_settings(tmp_path).database_url)
+    return env
+
+
+def test_it_creates_the_first_admin_from_the_command_line(tmp_path: Path) -> None:
+    """`vigie users create-admin NAME` prompts for the password and stores an admin."""
+    env = _env(tmp_path)
+    password = "a long admin password"
+    result = CliRunner().invoke(
+        main, ["users", "create-admin", "root"], input=f"{password}\n{password}\n", env=env
+    )
+    assert result.exit_code == 0, result.output
+    rt = Runtime(make_settings(tmp_path))
+    with rt.sessions() as session:
+        user = session.scalars(select(User)).one()
+        assert (user.username, user.role) == ("root", Role.ADMIN)
+        assert accounts.authenticate(session, "root", password) is not None
+    rt.close()
+
+
+def test_it_prints_a_token_once_and_stores_its_hash(tmp_path: Path) -> None:
+    """`vigie users token` prints a secret whose hash only is in the database."""
+    env = _env(tmp_path)
+    runner = CliRunner()
+    runner.invoke(main, ["users", "create", "mia", "--password", "x" * 12], env=env)
+    result = runner.invoke(
+        main, ["users", "token", "mia", "--name", "crm", "--scope", "queue:read"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip()
+    rt = Runtime(make_settings(tmp_path))
+    with rt.sessions() as session:
+        token = session.scalars(select(ApiToken)).one()
+        assert token.token_hash == accounts.hash_token(secret)
+        assert token.scopes == ["queue:read"]
+    rt.close()
+
+
+def test_it_refuses_a_short_password_on_the_command_line(tmp_path: Path) -> None:
+    """The command fails with the reason, and creates nothing."""
+    env = _env(tmp_path)
+    result = CliRunner().invoke(
+        main, ["users", "create-admin", "root", "--password", "short"], env=env
+    )
+    assert result.exit_code != 0
+    assert "12 characters" in result.output
+
+
+def test_it_revokes_tokens_and_deactivates_accounts(tmp_path: Path) -> None:
+    """After revoke-token and deactivate, neither the token nor the password works."""
+    env = _env(tmp_path)
+    runner = CliRunner()
+    runner.invoke(main, ["users", "create", "mia", "--password", "x" * 12], env=env)
+    secret = runner.invoke(main, ["users", "token", "mia", "--name", "crm"], env=env).output.strip()
+    listing = runner.invoke(main, ["users", "list"], env=env).output
+    assert "mia  moderator" in listing and "token 1  crm  queue:read,queue:write" in listing
+    assert secret not in listing
+    assert runner.invoke(main, ["users", "revoke-token", "1"], env=env).exit_code == 0
+    assert runner.invoke(main, ["users", "deactivate", "mia"], env=env).exit_code == 0
+    rt = Runtime(make_settings(tmp_path))
+    with rt.sessions() as session:
+        assert accounts.token_user(session, secret) is None
+        assert accounts.authenticate(session, "mia", "x" * 12) is None
+    rt.close()
+    assert "revoked" in runner.invoke(main, ["users", "list"], env=env).output

@@ -1,0 +1,261 @@
+"""The moderators' pages through Flask's test client: login, CSRF, queue, item, decide, audit."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from moderation.review.models import AuditEntry, ItemStatus, ReviewItem, Role
+from tests.conftest import make_settings
+from tests.queue.conftest import PASSWORD, add_item, add_user
+from vigie.runtime import Runtime
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf(client: FlaskClient, path: str) -> str:
+    match = _CSRF.search(client.get(path).get_data(as_text=True))
+    assert match is not None, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def log_in(client: FlaskClient, name: str) -> None:
+    answer = client.post(
+        "/login",
+        data={"username": name, "password": PASSWORD, "csrf_token": csrf(client, "/login")},
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+
+
+def _queued(db: Session, **kwargs: object) -> int:
+    item = add_item(db, at=datetime.now(UTC) - timedelta(minutes=3), **kwargs)
+    db.commit()
+    return item.id
+
+
+def test_it_sends_visitors_to_the_login_page(api: FlaskClient) -> None:
+    """The queue needs a session."""
+    answer = api.get("/queue")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/login")
+
+
+def test_it_logs_in_with_a_hardened_session_cookie(api: FlaskClient, db: Session) -> None:
+    """Right password: a HttpOnly, SameSite=Lax session cookie and a redirect to the queue."""
+    add_user(db, "mia")
+    db.commit()
+    answer = api.post(
+        "/login", data={"username": "mia", "password": PASSWORD, "csrf_token": csrf(api, "/login")}
+    )
+    assert answer.headers["Location"] == "/queue"
+    cookie = answer.headers["Set-Cookie"]
+    assert "vigie_session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert api.get("/queue").status_code == 200
+
+
+def test_it_marks_the_session_cookie_secure_in_production(tmp_path: Path) -> None:
+    """In production the cookie is only sent over HTTPS."""
+    settings = make_settings(tmp_path, VIGIE_ENV="production", VIGIE_SECRET_KEY="s" * 32)
+    rt = Runtime(settings)
+    assert create_app(runtime=rt).config["SESSION_COOKIE_SECURE"] is True
+    rt.close()
+
+
+def test_it_refuses_a_wrong_password(api: FlaskClient, db: Session) -> None:
+    """401 and the login form again, no session."""
+    add_user(db, "mia")
+    db.commit()
+    answer = api.post(
+        "/login",
+        data={"username": "mia", "password": "nope" * 4, "csrf_token": csrf(api, "/login")},
+    )
+    assert answer.status_code == 401
+    assert "Wrong username or password" in answer.get_data(as_text=True)
+    assert api.get("/queue").status_code == 302
+
+
+def test_it_refuses_a_form_without_its_csrf_token(api: FlaskClient, db: Session) -> None:
+    """Login and decisions without the CSRF token are refused with 400 and change nothing."""
+    add_user(db, "mia")
+    db.commit()
+    assert api.post("/login", data={"username": "mia", "password": PASSWORD}).status_code == 400
+    log_in(api, "mia")
+    item_id = _queued(db)
+    api.get(f"/queue/items/{item_id}")
+    answer = api.post(f"/queue/items/{item_id}/decide", data={"action": "remove"})
+    assert answer.status_code == 400
+    assert "CSRF" in answer.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(ReviewItem, item_id).status is ItemStatus.OPEN
+
+
+def test_it_never_redirects_to_another_site_after_login(api: FlaskClient, db: Session) -> None:
+    """?next= only accepts local paths."""
+    add_user(db, "mia")
+    db.commit()
+    answer = api.post(
+        "/login?next=//evil.example/x",
+        data={"username": "mia", "password": PASSWORD, "csrf_token": csrf(api, "/login")},
+    )
+    assert answer.headers["Location"] == "/queue"
+
+
+def test_it_shows_counts_the_oldest_wait_and_the_reasons(api: FlaskClient, db: Session) -> None:
+    """The queue page shows how many wait, since when, and why each item is there."""
+    add_user(db, "mia")
+    _queued(db, text="Bravo, encore une panne")
+    log_in(api, "mia")
+    page = api.get("/queue").get_data(as_text=True)
+    assert 'id="count-open">1<' in page
+    assert 'id="oldest-wait">3 min<' in page
+    assert "ironic + moderately toxic" in page
+    assert "irony-uncertain" in page
+    assert "Bravo, encore une panne" in page
+
+
+def test_it_filters_the_queue_page(api: FlaskClient, db: Session) -> None:
+    """Filters in the query string narrow the list and the counts."""
+    add_user(db, "mia")
+    _queued(db, platform="youtube", text="on youtube")
+    _queued(db, platform="x", text="on x")
+    log_in(api, "mia")
+    page = api.get("/queue?platform=youtube").get_data(as_text=True)
+    assert "on youtube" in page and "on x" not in page
+    assert 'id="count-open">1<' in page
+
+
+def test_it_claims_an_item_when_opened_and_shows_it_is_taken(
+    api: FlaskClient, review_app: object, db: Session
+) -> None:
+    """The first moderator holds the item; the second is told who reviews it and gets no form."""
+    add_user(db, "mia")
+    add_user(db, "noe")
+    item_id = _queued(db, author_id="troll")
+    log_in(api, "mia")
+    page = api.get(f"/queue/items/{item_id}").get_data(as_text=True)
+    assert 'id="decide"' in page
+    assert "On Vigie: 1 comment, 0 removed" in page
+    assert "moderately toxic" in page and "0.55" in page
+    other = review_app.test_client()  # type: ignore[attr-defined]
+    log_in(other, "noe")
+    page = other.get(f"/queue/items/{item_id}").get_data(as_text=True)
+    assert "mia is reviewing this item" in page
+    assert 'id="decide"' not in page
+
+
+def test_it_decides_from_the_form_and_moves_to_the_next_item(api: FlaskClient, db: Session) -> None:
+    """Remove with a correction: audited as 'web', and the next item opens."""
+    add_user(db, "mia")
+    first = _queued(db, text="first")
+    second = _queued(db, text="second")
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{first}")
+    answer = api.post(
+        f"/queue/items/{first}/decide",
+        data={"action": "remove", "reason": "insult", "corrections": "toxic", "csrf_token": token},
+    )
+    assert answer.headers["Location"] == "/queue/next"
+    follow = api.get("/queue/next")
+    assert follow.headers["Location"] == f"/queue/items/{second}"
+    entry = db.scalars(select(AuditEntry)).one()
+    assert (entry.username, entry.action, entry.corrections, entry.via) == (
+        "mia",
+        "remove",
+        ["toxic"],
+        "web",
+    )
+
+
+def test_it_tells_the_moderator_when_someone_else_decided(api: FlaskClient, db: Session) -> None:
+    """A decision on an item decided meanwhile is refused with who decided it."""
+    mia, _ = add_user(db, "mia"), add_user(db, "noe")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item_id}")
+    item = db.get(ReviewItem, item_id)
+    item.status, item.decided_by, item.verdict = ItemStatus.DECIDED, mia.id + 1, "approve"
+    item.decided_at = datetime.now(UTC)
+    db.commit()
+    answer = api.post(
+        f"/queue/items/{item_id}/decide", data={"action": "remove", "csrf_token": token}
+    )
+    page = api.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "noe already decided this item (approve)" in page
+
+
+def test_it_shows_the_audit_log_to_admins_only(
+    api: FlaskClient, review_app: object, db: Session
+) -> None:
+    """Moderators get 403; admins see the entries."""
+    add_user(db, "mia")
+    add_user(db, "root", Role.ADMIN)
+    db.commit()
+    log_in(api, "mia")
+    assert api.get("/queue/audit").status_code == 403
+    admin = review_app.test_client()  # type: ignore[attr-defined]
+    log_in(admin, "root")
+    assert "Audit log" in admin.get("/queue/audit").get_data(as_text=True)
+
+
+def test_it_logs_out(api: FlaskClient, db: Session) -> None:
+    """After logout the queue needs a login again."""
+    add_user(db, "mia")
+    db.commit()
+    log_in(api, "mia")
+    api.post("/logout", data={"csrf_token": csrf(api, "/queue")})
+    assert api.get("/queue").status_code == 302
+
+
+def test_it_draws_the_dashboard_charts(api: FlaskClient, db: Session) -> None:
+    """The dashboard shows the four charts and the per-rule table after a decision."""
+    add_user(db, "mia")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item_id}")
+    api.post(
+        f"/queue/items/{item_id}/decide",
+        data={"action": "approve", "corrections": "not_toxic", "csrf_token": token},
+    )
+    page = api.get("/queue/dashboard").get_data(as_text=True)
+    for chart in ("queue-size", "queue-age", "decisions-hour", "decisions-platform"):
+        assert f'id="{chart}"' in page
+    assert "<code>irony-uncertain</code></td><td>1</td><td>0</td>" in page
+    assert "1 (100 %)" in page
+
+
+def test_it_highlights_what_drove_the_scores(api: FlaskClient, db: Session) -> None:
+    """Phrases in scores["highlights"] are marked in the comment, escaped like the rest."""
+    add_user(db, "mia")
+    scores = {"toxicity": 0.7, "confidence": 0.5, "highlights": ["clowns"]}
+    item_id = _queued(db, text="You <b>people</b> are clowns", scores=scores)
+    log_in(api, "mia")
+    page = api.get(f"/queue/items/{item_id}").get_data(as_text=True)
+    assert "You &lt;b&gt;people&lt;/b&gt; are <mark>clowns</mark>" in page
+
+
+def test_it_renews_a_live_claim_but_never_retakes_a_lost_one(api: FlaskClient, db: Session) -> None:
+    """The heartbeat extends the lease (CSRF header required); after expiry it answers 409."""
+    user = add_user(db, "mia")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item_id}")
+    assert api.post(f"/queue/items/{item_id}/renew").status_code == 400  # no CSRF token
+    before = db.get(ReviewItem, item_id).claim_expires_at
+    answer = api.post(f"/queue/items/{item_id}/renew", headers={"X-CSRFToken": token})
+    assert answer.status_code == 204
+    db.expire_all()
+    assert db.get(ReviewItem, item_id).claim_expires_at >= before
+    item = db.get(ReviewItem, item_id)
+    item.claim_expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    db.commit()
+    answer = api.post(f"/queue/items/{item_id}/renew", headers={"X-CSRFToken": token})
+    assert answer.status_code == 409
+    db.expire_all()
+    assert db.get(ReviewItem, item_id).claimed_by == user.id  # untouched, still expired
+    assert db.get(ReviewItem, item_id).claim_expires_at < datetime.now(UTC)

@@ -1,0 +1,39 @@
+"""The scoring task puts the machine's review and escalate decisions in the queue."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from moderation.ingest import parse_vigie_payload, store_comments
+from moderation.models import Action, Decision
+from moderation.review.models import ReviewItem
+from tests.queue.conftest import NOW
+from tests.support import comment
+from vigie.runtime import Runtime
+from workers.tasks import score
+
+TEXTS = [
+    "Thanks, the delivery was quick!",
+    "Espèce de connard, va te faire foutre.",
+    "Bravo, encore une panne, merci pour rien 👏",
+    "You are stupid and useless, what a joke.",
+    "Vous êtes vraiment nuls, service client inexistant.",
+    "This is the worst update ever, fix it you idiots.",
+    "Great job, another outage, just great.",
+]
+
+
+def test_it_queues_exactly_the_decisions_sent_to_people(runtime: Runtime, session: Session) -> None:
+    """After score(): an item for each review/escalate decision, none for approve/remove."""
+    comments = [comment(f"h{n}", text=text) for n, text in enumerate(TEXTS)]
+    stored = store_comments(session, parse_vigie_payload({"comments": comments}), "acme", NOW)
+    session.commit()
+    score(runtime, stored.new_ids)
+    decisions = list(session.scalars(select(Decision)))
+    queued = {i.decision_id for i in session.scalars(select(ReviewItem))}
+    for_people = {d.id for d in decisions if d.action in (Action.REVIEW, Action.ESCALATE)}
+    assert len(decisions) == len(TEXTS)
+    assert queued == for_people
+    # The sample has texts the rules send to people; without one, this test would prove little.
+    assert for_people, [(d.action, d.scores.get("toxicity")) for d in decisions]
