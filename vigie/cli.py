@@ -169,3 +169,8 @@ def deliveries_retry() -> None:
     with runtime.sessions.begin() as session:
         count = delivery.retry_failed(session, datetime.now(UTC))
     click.echo(f"{count} failed callback(s) will be retried by the next sweep")
+
+
+from alerts.cli import alerts as _alerts  # noqa: E402
+
+main.add_command(_alerts)
