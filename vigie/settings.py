@@ -54,6 +54,17 @@ class Settings:
     callback_timeout_s: float = 5.0
     sweep_interval_s: float = 5.0
     rescue_after_s: float = 30.0
+    # Crisis alerts (alerts/): Slack, routing, timings, topics.
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str | None = None  # tests point this at a fake Slack server
+    alert_channels: Mapping[str, str] = field(default_factory=dict)
+    alert_oncall_group: str | None = None
+    alert_interval_s: float = 5.0
+    alert_repeat_s: float = 4 * 3600.0
+    alert_escalate_after_s: float = 900.0
+    alert_topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def is_production(self) -> bool:
@@ -106,6 +117,22 @@ class Settings:
             callback_max_attempts=_int(environ, "VIGIE_CALLBACK_MAX_ATTEMPTS", 15, 1, 100),
             sweep_interval_s=_float(environ, "VIGIE_SWEEP_INTERVAL", 5.0),
             rescue_after_s=_float(environ, "VIGIE_RESCUE_AFTER", 30.0),
+            slack_bot_token=_secret(environ, "SLACK_BOT_TOKEN"),
+            slack_signing_secret=_secret(environ, "SLACK_SIGNING_SECRET"),
+            slack_api_url=environ.get("SLACK_API_URL") or None,
+            alert_channels=_pairs(environ, "VIGIE_ALERT_CHANNELS"),
+            alert_oncall_group=environ.get("VIGIE_ALERT_ONCALL_GROUP") or None,
+            alert_interval_s=_float(environ, "VIGIE_ALERT_INTERVAL", 5.0),
+            alert_repeat_s=_float(environ, "VIGIE_ALERT_REPEAT", 4 * 3600.0),
+            alert_escalate_after_s=_float(environ, "VIGIE_ALERT_ESCALATE_AFTER", 900.0),
+            alert_topics={
+                name: tuple(t for t in terms.split("|") if t)
+                for name, terms in _pairs(environ, "VIGIE_ALERT_TOPICS", ";").items()
+            },
+            public_url=(
+                environ.get("VIGIE_PUBLIC_URL")
+                or f"http://127.0.0.1:{_int(environ, 'PORT', 8000, 1, 65535)}"
+            ).rstrip("/"),
         )
         if settings.is_production and not settings.sources and not settings.meta_app_secret:
             raise SettingsError(
@@ -139,6 +166,19 @@ def _sources(environ: Mapping[str, str], env: str) -> dict[str, Source]:
             raise SettingsError(f"{key}_SECRET: missing secret for source {name!r}")
         sources[name] = Source(name, secret, environ.get(f"{key}_CALLBACK_URL") or None)
     return sources
+
+
+def _pairs(environ: Mapping[str, str], name: str, sep: str = ",") -> dict[str, str]:
+    """`a=x,b=y` into {"a": "x", "b": "y"}; a malformed pair is an error naming the variable."""
+    pairs = {}
+    for item in (environ.get(name) or "").split(sep):
+        if not item.strip():
+            continue
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip() or not value.strip():
+            raise SettingsError(f"{name}: expected key=value pairs, got {item.strip()!r}")
+        pairs[key.strip()] = value.strip()
+    return pairs
 
 
 def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
