@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from celery import Celery, Task, shared_task
 from sqlalchemy.exc import OperationalError
 
+from alerts import counts as alert_counts
 from moderation import delivery
 from moderation.models import Comment, Decision, Delivery
 from moderation.moderate import moderate, rescue_stale
@@ -46,6 +47,8 @@ def score_comments(self: Task, comment_ids: list[int]) -> None:
     delivery_ids: list[int] = []
 
     def on_decision(session, comment: Comment, decision: Decision) -> None:  # type: ignore[no-untyped-def]
+        topics = alert_counts.topics_for(comment.text, comment.thread_id, rt.settings.alert_topics)
+        alert_counts.count_decision(session, comment.platform, topics, decision.scores, now)
         queued = delivery.queue_callback(
             session, comment, decision, rt.callback_url(comment.source), now
         )
