@@ -133,13 +133,13 @@ def _apply(
     if event.name == "reopen":
         incident.status, incident.resolved_at = FIRING, None
         incident.severity = event.severity
-        return _follow_up(session, incident, now, ctx, "Firing again.")
+        return follow_up(session, incident, now, ctx, "Firing again.")
     if event.name == "update":
         incident.severity = event.severity
-        return _follow_up(session, incident, now, ctx, f"Severity raised to {event.severity}.")
+        return follow_up(session, incident, now, ctx, f"Severity raised to {event.severity}.")
     incident.status = RESOLVED
     incident.resolved_at = datetime.fromtimestamp(event.at, UTC)
-    return _follow_up(session, incident, now, ctx, "Resolved: back to normal levels.")
+    return follow_up(session, incident, now, ctx, "Resolved: back to normal levels.")
 
 
 def _figures(signal: Signal, p: Params) -> dict[str, Any]:
@@ -185,7 +185,7 @@ def _maybe_post(session: Session, incident: Incident, now: datetime, ctx: Contex
     ]
 
 
-def _follow_up(
+def follow_up(
     session: Session, incident: Incident, now: datetime, ctx: Context, text: str
 ) -> list[Any]:
     """Edit the headline in place and say what changed in its thread (if it was ever posted)."""

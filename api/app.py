@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from api import comments, errors, health, webhooks
+from api import alerts, comments, errors, health, webhooks
 from vigie.runtime import Runtime
 from vigie.settings import Settings
 
@@ -20,6 +20,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["vigie"] = runtime
     errors.register(app)
-    for blueprint in (webhooks.bp, comments.bp, health.bp):
+    for blueprint in (webhooks.bp, comments.bp, health.bp, alerts.bp):
         app.register_blueprint(blueprint)
     return app
