@@ -43,7 +43,7 @@ class Params:
     novelty_factor: float = 1.0
     # sentiment shift
     shift_window_s: int = 900
-    shift_min_count: int = 30
+    shift_min_count: int = 60
     shift_min_delta: float = 0.2  # absolute rise of the negative share
     shift_min_z: float = 4.0
     # lifecycle

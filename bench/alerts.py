@@ -51,6 +51,7 @@ def nab(root: Path, params: Params) -> None:
 def synthetic_month(params: Params, seed: int) -> None:
     caught, total, big_caught, big_total, false, weeks, delays = 0, 0, 0, 0, 0, 0.0, []
     by_size: dict[float, list[float]] = {}
+    worst = 0.0
     for k, platform in enumerate(synthetic.PLATFORMS):
         m = synthetic.month(platform, seed + k)
         series = Series(0.0, 60, m.values, m.negatives)
@@ -70,6 +71,8 @@ def synthetic_month(params: Params, seed: int) -> None:
                 matched.update(id(d) for d in found if e.start <= d.index < e.end + 120)
         own = [d for d in found if id(d) not in matched]
         false += len(own)
+        platform_weeks = (len(m.values) - m.warmup) / (7 * synthetic.MINUTES_PER_DAY)
+        worst = max(worst, len(own) / platform_weeks)
         for d in own:
             viral = any(e.start <= d.index < e.end for e in m.events if e.kind == "viral")
             print(
@@ -79,7 +82,7 @@ def synthetic_month(params: Params, seed: int) -> None:
         f"synthetic month: crises caught {caught}/{total}; at >= 3x baseline {big_caught}/{big_total}"
     )
     print(
-        f"synthetic month: false alerts per platform per week {false / weeks:.2f} ({false} in {weeks:.1f} platform-weeks)"
+        f"synthetic month: false alerts per platform per week {false / weeks:.2f} ({false} in {weeks:.1f} platform-weeks; worst platform {worst:.2f})"
     )
     if delays:
         print(
