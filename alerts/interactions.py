@@ -20,6 +20,7 @@ from alerts.lifecycle import RESOLVED
 from alerts.models import Incident, Silence
 
 SNOOZE = timedelta(hours=1)
+SILENCE = timedelta(hours=4)
 
 
 class InteractionError(ValueError):
@@ -28,7 +29,7 @@ class InteractionError(ValueError):
 
 @dataclass(frozen=True)
 class Click:
-    action: str  # ack | snooze_1h | resolve
+    action: str  # ack | snooze_1h | silence_4h | resolve
     incident_id: int
     user: str
 
@@ -77,6 +78,17 @@ def apply_click(session: Session, click: Click, now: datetime, ctx: Context) -> 
     elif click.action == "snooze_1h":
         incident.snoozed_until = now + SNOOZE
         text = f"Snoozed for 1 h by {click.user}."
+    elif click.action == "silence_4h":
+        add_silence(
+            session,
+            incident.platform,
+            incident.topic or None,
+            now + SILENCE,
+            click.user,
+            "from Slack",
+            now,
+        )
+        text = f"{incident.platform}{' · ' + incident.topic if incident.topic else ''} silenced for 4 h by {click.user}."
     elif click.action == "resolve":
         incident.status, incident.resolved_at = RESOLVED, now
         text = f"Resolved by {click.user}."

@@ -130,6 +130,7 @@ def _buttons(view: AlertView) -> list[dict[str, object]]:
     return [
         {"type": "button", "action_id": "ack", "text": {"type": "plain_text", "text": "Acknowledge"}, "value": value, "style": "primary"},
         {"type": "button", "action_id": "snooze_1h", "text": {"type": "plain_text", "text": "Snooze 1 h"}, "value": value},
+        {"type": "button", "action_id": "silence_4h", "text": {"type": "plain_text", "text": "Silence platform 4 h"}, "value": value},
         {"type": "button", "action_id": "resolve", "text": {"type": "plain_text", "text": "Resolve"}, "value": value, "style": "danger"},
     ]  # fmt: skip
 

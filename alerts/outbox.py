@@ -113,6 +113,18 @@ def attempt(
             return "not due or already taken"
         incident = session.get(Incident, message.incident_id)
         assert incident is not None
+        if (
+            message.action != "post"
+            and incident.slack_ts is None
+            and _post_failed(session, incident.id)
+        ):
+            record_failure(
+                session,
+                message,
+                DeliveryError("the incident's message could not be posted", permanent=True),
+                clock(),
+            )
+            return "failed: the incident's message could not be posted"
         outgoing = Outgoing(
             message.action,
             incident.slack_channel or message.channel,
@@ -132,3 +144,16 @@ def attempt(
         assert current is not None
         record_sent(session, current, landed, clock())
     return "sent"
+
+
+def _post_failed(session: Session, incident_id: int) -> bool:
+    return (
+        session.scalar(
+            select(AlertMessage.id).where(
+                AlertMessage.incident_id == incident_id,
+                AlertMessage.action == "post",
+                AlertMessage.status == FAILED,
+            )
+        )
+        is not None
+    )

@@ -180,3 +180,24 @@ def test_it_retries_after_retry_after_on_429(sessions, slack):
         outbox.attempt(sessions, message_id, transport, lambda: NOW + timedelta(seconds=31))
         == "sent"
     )
+
+
+def test_it_fails_follow_ups_when_the_post_failed(sessions, slack):
+    """Once the headline post failed for good, its updates fail at once instead of waiting."""
+    slack.answer(200, {"ok": False, "error": "channel_not_found"})
+    with sessions.begin() as session:
+        fill(session, burst=30)
+        (post_id,) = evaluate.run(session, NOW, CTX)
+    transport = SlackTransport("xoxb-test", base_url=slack.url)
+    assert outbox.attempt(sessions, post_id, transport, lambda: NOW) == "failed: channel_not_found"
+    with sessions.begin() as session:
+        incident = session.scalar(select(Incident).where(Incident.kind == "spike"))
+        (reply,) = [
+            m
+            for m in evaluate.follow_up(session, incident, NOW, CTX, "note")
+            if m.action == "reply"
+        ]
+        session.flush()
+        reply_id = reply.id
+    assert outbox.attempt(sessions, reply_id, transport, lambda: NOW).startswith("failed")
+    assert len(slack.calls) == 1

@@ -116,3 +116,13 @@ def test_it_creates_a_silence_through_the_signed_api(client, sessions):
     with sessions() as session:
         silence = session.scalar(select(Silence))
     assert (silence.platform, silence.created_by, silence.reason) == ("x", "demo", "known campaign")
+
+
+def test_it_silences_the_platform_from_slack(client, sessions):
+    """The Silence button mutes the incident's platform for 4 h, credited to the clicker."""
+    incident_id = firing_incident(sessions)
+    assert click(client, incident_id, "silence_4h").status_code == 200
+    with sessions() as session:
+        silence = session.scalar(select(Silence))
+    assert (silence.platform, silence.topic, silence.created_by) == ("x", None, "marie")
+    assert silence.ends_at > datetime.now(UTC) + timedelta(hours=3, minutes=59)

@@ -20,14 +20,19 @@ def test_it_says_what_happened_in_one_line():
 
 
 def test_it_builds_blocks_with_figures_samples_link_and_buttons():
-    """The payload has the figures, the samples, the review link and three buttons."""
+    """The payload has the figures, the samples, the review link and four buttons."""
     payload = slack_blocks(VIEW)
     text = str(payload["blocks"])
     assert payload["text"] == headline(VIEW)
     assert "Negative share:* 60%" in text and "worst launch ever" in text
     assert "http://vigie/review?incident=42" in text
     actions = payload["blocks"][-1]
-    assert [e["action_id"] for e in actions["elements"]] == ["ack", "snooze_1h", "resolve"]
+    assert [e["action_id"] for e in actions["elements"]] == [
+        "ack",
+        "snooze_1h",
+        "silence_4h",
+        "resolve",
+    ]
     assert {e["value"] for e in actions["elements"]} == {"42"}
 
 
