@@ -6,6 +6,7 @@ minute closing. State lives in the database (incidents), so any beat process can
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections import Counter
 from collections.abc import Mapping
@@ -18,10 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts import counts, outbox, policy
+from alerts.chart import chart_png
 from alerts.detector import Params, Signal, shift_signals, spike_signals
 from alerts.lifecycle import FIRING, RESOLVED, Event, Track, step
 from alerts.mask import mask
-from alerts.message import AlertView, plain_text, slack_blocks
+from alerts.message import AlertView, plain_text, slack_blocks, sparkline
 from alerts.models import Incident, Silence
 from alerts.raid import RaidParams, Toxic, find_raids
 from moderation.models import Comment, Decision
@@ -178,11 +180,21 @@ def _maybe_post(session: Session, incident: Incident, now: datetime, ctx: Contex
         ctx.policy.channels, incident.platform, incident.severity
     )
     incident.notified_at = now
-    return [
-        outbox.queue(
-            session, incident, "post", payload(session, incident, now, ctx), ctx.transport, now
-        )
-    ]
+    view = build_view(session, incident, now, ctx)
+    queued = [outbox.queue(session, incident, "post", _payload(view), ctx.transport, now)]
+    if view.history:
+        chart = chart_payload(view.history)
+        queued.append(outbox.queue(session, incident, "chart", chart, ctx.transport, now))
+    return queued
+
+
+def chart_payload(history: tuple[float, ...]) -> dict[str, Any]:
+    png = chart_png(history)
+    return {
+        "text": f"Negative comments per 10 min, last {len(history) // 6} h",
+        "png_b64": base64.b64encode(png).decode(),
+        "console": f"chart: {sparkline(history)}",
+    }
 
 
 def follow_up(
@@ -252,7 +264,10 @@ def _firing_raid_platforms(session: Session) -> set[str]:
 
 
 def payload(session: Session, incident: Incident, now: datetime, ctx: Context) -> dict[str, Any]:
-    view = build_view(session, incident, now, ctx)
+    return _payload(build_view(session, incident, now, ctx))
+
+
+def _payload(view: AlertView) -> dict[str, Any]:
     return {**slack_blocks(view), "console": plain_text(view)}
 
 

@@ -6,6 +6,7 @@ retry can help (and after how long, from Slack's Retry-After).
 
 from __future__ import annotations
 
+import base64
 import sys
 import urllib.error
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 # Retrying cannot fix these: disable, surface to the operator.
 PERMANENT = frozenset({
@@ -34,7 +35,7 @@ class DeliveryError(Exception):
 class Outgoing:
     """One message to send: post a new one, update the headline (ts), or reply in its thread."""
 
-    action: str  # post | update | reply
+    action: str  # post | update | reply | chart
     channel: str
     payload: dict[str, Any]  # {"text": ..., "blocks": [...]} or {"text": ...}
     ts: str | None = None  # the incident's headline message, for update and reply
@@ -66,7 +67,7 @@ class SlackTransport:
             response = self._call(message)
         except SlackApiError as exc:
             raise _classify(exc) from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        except (urllib.error.URLError, TimeoutError, ConnectionError, SlackRequestError) as exc:
             raise DeliveryError(f"network: {exc}", permanent=False) from None
         return Landed(
             str(response.get("channel") or message.channel), str(response.get("ts") or message.ts)
@@ -81,6 +82,11 @@ class SlackTransport:
             raise DeliveryError(
                 "the incident's headline message is not sent yet", permanent=False, retry_after=5
             )
+        if m.action == "chart":
+            return self.client.files_upload_v2(
+                channel=m.channel, thread_ts=m.ts, filename="vigie-chart.png",
+                file=base64.b64decode(m.payload["png_b64"]), title=m.payload.get("text", "chart"),
+            )  # fmt: skip
         if m.action == "update":
             return self.client.chat_update(channel=m.channel, ts=m.ts, text=text, blocks=blocks)
         return self.client.chat_postMessage(
@@ -110,7 +116,9 @@ class ConsoleTransport:
 
     def send(self, message: Outgoing) -> Landed:
         self.count += 1
-        prefix = {"post": "ALERT", "update": "UPDATE", "reply": "  ↳"}[message.action]
+        prefix = {"post": "ALERT", "update": "UPDATE", "reply": "  ↳", "chart": "  ↳ chart"}[
+            message.action
+        ]
         body = message.payload.get("console") or message.payload.get("text", "")
         self.write(f"[vigie {prefix} {message.channel}] {body}")
         return Landed(message.channel, message.ts or f"console-{self.count}")

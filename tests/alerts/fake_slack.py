@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
+        self.uploads: list[bytes] = []
         self.script: deque[tuple[int, dict, dict]] = deque()
         self.received = threading.Event()
         fake = self
@@ -19,7 +20,15 @@ class FakeSlack:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
-                raw = self.rfile.read(length).decode()
+                data = self.rfile.read(length)
+                if self.path.startswith("/upload/"):
+                    fake.uploads.append(data)
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK")
+                    return
+                raw = data.decode()
                 if self.headers.get("Content-Type", "").startswith("application/json"):
                     body = json.loads(raw)
                 else:
@@ -47,6 +56,11 @@ class FakeSlack:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def ok(self, method: str, body: dict) -> tuple[int, dict, dict]:
+        if method == "files.getUploadURLExternal":
+            upload = self.url.replace("/api/", "/upload/1")
+            return 200, {"ok": True, "upload_url": upload, "file_id": "F1"}, {}
+        if method == "files.completeUploadExternal":
+            return 200, {"ok": True, "files": [{"id": "F1", "title": "chart"}]}, {}
         ts = body.get("ts") or f"1700000000.{len(self.calls):06d}"
         return 200, {"ok": True, "channel": body.get("channel", "C1"), "ts": ts}, {}
 

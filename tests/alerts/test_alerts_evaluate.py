@@ -74,8 +74,8 @@ def test_it_opens_one_incident_and_queues_one_post(sessions):
         ("shift", "critical", False),
     ]
     assert (
-        [(m.action, m.channel) for m in messages] == [("post", "#crisis")]
-        and len(first) == 1
+        [(m.action, m.channel) for m in messages] == [("post", "#crisis"), ("chart", "#crisis")]
+        and len(first) == 2
         and second == []
     )
     assert "negative comments" in messages[0].payload["text"]
@@ -131,10 +131,10 @@ def test_it_inhibits_lower_alerts_while_a_crisis_fires(sessions):
 
 
 def test_it_sends_through_the_outbox_and_keeps_the_thread(sessions, slack):
-    """The post lands in Slack; its ts is kept so later updates edit it in place."""
+    """The post lands in Slack; its ts is kept so the chart and later updates go to its thread."""
     with sessions.begin() as session:
         fill(session, burst=30)
-        (message_id,) = evaluate.run(session, NOW, CTX)
+        message_id, chart_id = evaluate.run(session, NOW, CTX)
     transport = SlackTransport("xoxb-test", base_url=slack.url)
     assert outbox.attempt(sessions, message_id, transport, lambda: NOW) == "sent"
     assert (
@@ -146,6 +146,9 @@ def test_it_sends_through_the_outbox_and_keeps_the_thread(sessions, slack):
             incident.slack_ts is not None and session.get(AlertMessage, message_id).status == "sent"
         )
     assert [m for m, _ in slack.calls] == ["chat.postMessage"]
+    assert outbox.attempt(sessions, chart_id, transport, lambda: NOW) == "sent"
+    complete = dict(slack.calls)["files.completeUploadExternal"]
+    assert complete["thread_ts"] == incident.slack_ts and slack.uploads[0][:4] == b"\x89PNG"
 
 
 def test_it_stops_on_invalid_auth_and_surfaces_it(sessions, slack):
@@ -153,7 +156,7 @@ def test_it_stops_on_invalid_auth_and_surfaces_it(sessions, slack):
     slack.answer(200, {"ok": False, "error": "invalid_auth"})
     with sessions.begin() as session:
         fill(session, burst=30)
-        (message_id,) = evaluate.run(session, NOW, CTX)
+        message_id, _chart_id = evaluate.run(session, NOW, CTX)
     outcome = outbox.attempt(
         sessions, message_id, SlackTransport("xoxb-bad", base_url=slack.url), lambda: NOW
     )
@@ -170,12 +173,12 @@ def test_it_retries_after_retry_after_on_429(sessions, slack):
     slack.answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "30"})
     with sessions.begin() as session:
         fill(session, burst=30)
-        (message_id,) = evaluate.run(session, NOW, CTX)
+        message_id, _chart_id = evaluate.run(session, NOW, CTX)
     transport = SlackTransport("xoxb-test", base_url=slack.url)
     assert outbox.attempt(sessions, message_id, transport, lambda: NOW).startswith("will retry")
     with sessions() as session:
-        assert outbox.due(session, NOW + timedelta(seconds=29)) == []
-        assert outbox.due(session, NOW + timedelta(seconds=31)) == [message_id]
+        assert message_id not in outbox.due(session, NOW + timedelta(seconds=29))
+        assert message_id in outbox.due(session, NOW + timedelta(seconds=31))
     assert (
         outbox.attempt(sessions, message_id, transport, lambda: NOW + timedelta(seconds=31))
         == "sent"
@@ -187,7 +190,7 @@ def test_it_fails_follow_ups_when_the_post_failed(sessions, slack):
     slack.answer(200, {"ok": False, "error": "channel_not_found"})
     with sessions.begin() as session:
         fill(session, burst=30)
-        (post_id,) = evaluate.run(session, NOW, CTX)
+        post_id, _chart_id = evaluate.run(session, NOW, CTX)
     transport = SlackTransport("xoxb-test", base_url=slack.url)
     assert outbox.attempt(sessions, post_id, transport, lambda: NOW) == "failed: channel_not_found"
     with sessions.begin() as session:
