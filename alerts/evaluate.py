@@ -1,7 +1,7 @@
 """The live detector: each beat, advance every (platform, topic, kind) and queue messages.
 
-Only complete minutes are judged, each once: a beat every few seconds acts within seconds of a
-minute closing. State lives in the database (incidents), so any beat process can run this.
+Each beat judges the counts up to now, the minute in progress included, so a burst is seen
+within seconds of its comments being decided. State lives in the database (incidents), so any beat process can run this.
 """
 
 from __future__ import annotations
@@ -42,8 +42,10 @@ class Context:
 
 
 def run(session: Session, now: datetime, ctx: Context) -> list[int]:
-    """Judge the last complete minute everywhere; return the ids of messages to send."""
-    end = counts.minute_of(now)
+    """Judge the counts up to now everywhere; return the ids of messages to send."""
+    # The minute in progress is judged too: its count only grows, so a burst shows before the
+    # minute closes, and the baseline (full past minutes) makes a partial minute conservative.
+    end = counts.minute_of(now) + timedelta(minutes=1)
     queued: list[Any] = []
     for platform, topic in counts.keys_since(session, end - timedelta(days=1)):
         series = counts.load_series(session, platform, topic, end, ctx.params.history_days + 1)
@@ -52,9 +54,9 @@ def run(session: Session, now: datetime, ctx: Context) -> list[int]:
             *spike_signals(series, ctx.params, last),
             *shift_signals(series, ctx.params, last),
         ]:
-            queued += advance(session, platform, topic, signal, end, now, ctx)
-    for platform, signal in _raid_signals(session, end, ctx):
-        queued += advance(session, platform, "", signal, end, now, ctx)
+            queued += advance(session, platform, topic, signal, now, ctx)
+    for platform, signal in _raid_signals(session, now, ctx):
+        queued += advance(session, platform, "", signal, now, ctx)
     queued += _reminders(session, now, ctx)
     session.flush()
     return [m.id for m in queued]
@@ -83,29 +85,23 @@ def _track(incident: Incident | None) -> Track:
 
 
 def advance(
-    session: Session,
-    platform: str,
-    topic: str,
-    signal: Signal,
-    end: datetime,
-    now: datetime,
-    ctx: Context,
+    session: Session, platform: str, topic: str, signal: Signal, now: datetime, ctx: Context
 ) -> list[Any]:
     """One lifecycle step for one key; store it and queue what people should hear."""
     incident = latest(session, platform, topic, signal.kind)
-    if incident is not None and incident.evaluated_at >= end:
-        return []  # this minute was already judged by an earlier beat
-    track, events = step(_track(incident), signal, end.timestamp(), ctx.params)
+    if incident is not None and incident.evaluated_at >= now:
+        return []  # an overlapping beat already judged this moment
+    track, events = step(_track(incident), signal, now.timestamp(), ctx.params)
     if incident is None and not events:
         return []
     queued: list[Any] = []
     for event in events:
         if event.name == "fire":
-            incident = _open(session, platform, topic, event, end)
+            incident = _open(session, platform, topic, event, now)
         assert incident is not None
         queued += _apply(session, incident, event, track, now, ctx)
     assert incident is not None
-    incident.evaluated_at = end
+    incident.evaluated_at = now
     if track.last_active is not None:
         incident.last_active_at = datetime.fromtimestamp(track.last_active, UTC)
     if signal.active and incident.status == FIRING:
