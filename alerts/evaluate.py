@@ -47,7 +47,10 @@ def run(session: Session, now: datetime, ctx: Context) -> list[int]:
     # minute closes, and the baseline (full past minutes) makes a partial minute conservative.
     end = counts.minute_of(now) + timedelta(minutes=1)
     queued: list[Any] = []
-    for platform, topic in counts.keys_since(session, end - timedelta(days=1)):
+    keys = set(counts.keys_since(session, end - timedelta(days=1)))
+    firing = select(Incident.platform, Incident.topic).where(Incident.status == FIRING)
+    keys |= {(platform, topic) for platform, topic in session.execute(firing)}
+    for platform, topic in sorted(keys):
         series = counts.load_series(session, platform, topic, end, ctx.params.history_days + 1)
         last = np.array([len(series.values) - 1])
         for signal in [

@@ -204,3 +204,26 @@ def test_it_fails_follow_ups_when_the_post_failed(sessions, slack):
         reply_id = reply.id
     assert outbox.attempt(sessions, reply_id, transport, lambda: NOW).startswith("failed")
     assert len(slack.calls) == 1
+
+
+def test_it_opens_a_raid_incident_from_stored_decisions(sessions):
+    """Eight authors posting the same insult within minutes open a raid incident."""
+    from moderation.models import Action, Comment, CommentStatus, Decision
+
+    with sessions.begin() as session:
+        for i in range(8):
+            comment = Comment(
+                source="demo", platform="x", external_id=f"r{i}", author_id=f"troll{i}",
+                text="You are all TRASH, quit now!!" if i % 2 else "you are all trash quit now",
+                created_at=END, received_at=END, status=CommentStatus.DECIDED,
+            )  # fmt: skip
+            session.add(comment)
+            session.flush()
+            session.add(Decision(
+                comment_id=comment.id, action=Action.REMOVE, reasons=[], rule_ids=[],
+                scores={"toxicity": 0.9, "sentiment": "negative"}, model_version="t", rules_version="t",
+                decided_at=END - timedelta(minutes=2),
+            ))  # fmt: skip
+        evaluate.run(session, NOW, CTX)
+        raid = evaluate.latest(session, "x", "", "raid")
+    assert raid is not None and raid.status == "firing" and raid.figures["observed"] == 8
