@@ -62,7 +62,8 @@ def seed(url: str, now: datetime) -> None:
     engine.dispose()
 
 
-def main() -> None:
+def measure(limit_s: float = 180.0) -> tuple[float, float, str | None]:
+    """(seconds to the Slack message, seconds until the burst was decided, the message text)."""
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as slack:
         port = free_port()
         env = os.environ | {
@@ -99,7 +100,7 @@ def main() -> None:
             decided = float("nan")
             while (
                 not any(m == "chat.postMessage" for m, _ in slack.calls)
-                and time.monotonic() - started < 180
+                and time.monotonic() - started < limit_s
             ):
                 last = client.get("facebook", burst[-1]["external_id"]).json()
                 if decided != decided and last.get("decision"):  # NaN until the burst is decided
@@ -107,18 +108,23 @@ def main() -> None:
                 time.sleep(0.2)
             elapsed = time.monotonic() - started
             posts = [b for m, b in slack.calls if m == "chat.postMessage"]
-            if not posts:
-                print("end to end: no alert reached the fake Slack server within 180 s")
-                sys.exit(1)
-            print(f"end to end: burst of {len(burst)} negative comments -> Slack message in {elapsed:.1f} s "
-                  f"(all decided after {decided:.1f} s)")  # fmt: skip
-            print(f"  message: {posts[0]['text']}")
+            return elapsed, decided, posts[0]["text"] if posts else None
         finally:
             proc.terminate()
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def main() -> None:
+    elapsed, decided, text = measure()
+    if text is None:
+        print("end to end: no alert reached the fake Slack server within 180 s")
+        sys.exit(1)
+    print(f"end to end: burst of 60 negative comments -> Slack message in {elapsed:.1f} s "
+          f"(all decided after {decided:.1f} s)")  # fmt: skip
+    print(f"  message: {text}")
 
 
 if __name__ == "__main__":
