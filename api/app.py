@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from api import comments, errors, health, openapi, pages, review, webhooks
+from api import alerts, comments, errors, health, openapi, pages, review, webhooks
 from vigie.runtime import Runtime
 from vigie.settings import Settings
 
@@ -24,7 +24,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     _sessions(app, runtime.settings)
     errors.register(app)
     CSRFProtect(app)
-    for blueprint in (webhooks.bp, comments.bp, health.bp, review.bp, openapi.bp, pages.bp):
+    for blueprint in (
+        webhooks.bp,
+        comments.bp,
+        health.bp,
+        review.bp,
+        openapi.bp,
+        pages.bp,
+        alerts.bp,
+    ):
         app.register_blueprint(blueprint)
     return app
 

@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select, text
 
+from alerts import outbox
 from api.auth import runtime
 from moderation.models import Delivery, DeliveryStatus
 
@@ -34,6 +35,7 @@ def readyz() -> ResponseReturnValue:
             detail["callbacks_failed"] = session.scalar(
                 select(func.count()).where(Delivery.status == DeliveryStatus.FAILED)
             )
+            detail["alerts_undelivered"] = outbox.failures(session)
         checks["database"] = "ok"
     except Exception as exc:  # any failure to reach it means not ready
         checks["database"] = f"unreachable: {type(exc).__name__}"

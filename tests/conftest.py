@@ -120,7 +120,8 @@ def pg_settings(tmp_path: Path, pg_url: str) -> Iterator[Settings]:
     with engine.begin() as connection:
         connection.execute(
             text(
-                "TRUNCATE audit_log, review_items, api_tokens, users, deliveries, decisions, comments RESTART IDENTITY"
+                "TRUNCATE alert_messages, alert_silences, alert_incidents, alert_counts, audit_log,"
+                " review_items, api_tokens, users, deliveries, decisions, comments RESTART IDENTITY"
             )
         )
     engine.dispose()

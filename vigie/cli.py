@@ -186,6 +186,7 @@ def deliveries_retry() -> None:
 
 
 # Commands that live with their packages, registered after the core ones.
+from alerts.cli import alerts  # noqa: E402
 from moderation.scorers.commands import models, score  # noqa: E402
 from rules.cli import rules_cli  # noqa: E402
 from vigie.users_cli import users  # noqa: E402 - users_cli reuses load_settings
@@ -194,3 +195,4 @@ main.add_command(rules_cli, "rules")
 main.add_command(score)
 main.add_command(models)
 main.add_command(users)
+main.add_command(alerts)

@@ -60,6 +60,17 @@ class Settings:
     transformers_models: str = ""
     secret_key: str = DEV_SECRET_KEY
     claim_lease_s: float = 300.0
+    # Crisis alerts (alerts/): Slack, routing, timings, topics.
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str | None = None  # tests point this at a fake Slack server
+    alert_channels: Mapping[str, str] = field(default_factory=dict)
+    alert_oncall_group: str | None = None
+    alert_interval_s: float = 5.0
+    alert_repeat_s: float = 4 * 3600.0
+    alert_escalate_after_s: float = 900.0
+    alert_topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def is_production(self) -> bool:
@@ -118,6 +129,22 @@ class Settings:
             transformers_models=_model_specs(environ),
             secret_key=_secret(environ, "VIGIE_SECRET_KEY") or DEV_SECRET_KEY,
             claim_lease_s=_float(environ, "VIGIE_CLAIM_LEASE", 300.0),
+            slack_bot_token=_secret(environ, "SLACK_BOT_TOKEN"),
+            slack_signing_secret=_secret(environ, "SLACK_SIGNING_SECRET"),
+            slack_api_url=environ.get("SLACK_API_URL") or None,
+            alert_channels=_pairs(environ, "VIGIE_ALERT_CHANNELS"),
+            alert_oncall_group=environ.get("VIGIE_ALERT_ONCALL_GROUP") or None,
+            alert_interval_s=_float(environ, "VIGIE_ALERT_INTERVAL", 5.0),
+            alert_repeat_s=_float(environ, "VIGIE_ALERT_REPEAT", 4 * 3600.0),
+            alert_escalate_after_s=_float(environ, "VIGIE_ALERT_ESCALATE_AFTER", 900.0),
+            alert_topics={
+                name: tuple(t for t in terms.split("|") if t)
+                for name, terms in _pairs(environ, "VIGIE_ALERT_TOPICS", ";").items()
+            },
+            public_url=(
+                environ.get("VIGIE_PUBLIC_URL")
+                or f"http://127.0.0.1:{_int(environ, 'PORT', 8000, 1, 65535)}"
+            ).rstrip("/"),
         )
         if settings.is_production and not settings.sources and not settings.meta_app_secret:
             raise SettingsError(
@@ -166,6 +193,19 @@ def _model_specs(environ: Mapping[str, str]) -> str:
     if environ.get("VIGIE_SCORER") == "transformers" and not raw:
         raise SettingsError("VIGIE_TRANSFORMERS_MODELS: needed when VIGIE_SCORER=transformers")
     return raw
+
+
+def _pairs(environ: Mapping[str, str], name: str, sep: str = ",") -> dict[str, str]:
+    """`a=x,b=y` into {"a": "x", "b": "y"}; a malformed pair is an error naming the variable."""
+    pairs = {}
+    for item in (environ.get(name) or "").split(sep):
+        if not item.strip():
+            continue
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip() or not value.strip():
+            raise SettingsError(f"{name}: expected key=value pairs, got {item.strip()!r}")
+        pairs[key.strip()] = value.strip()
+    return pairs
 
 
 def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:

@@ -14,7 +14,7 @@ def create_celery(settings: Settings) -> Celery:
     broker_url = settings.broker_url
     if settings.uses_embedded_broker:
         broker_url = broker_url.removeprefix(broker.URL_PREFIX)
-    app = Celery("vigie", broker=broker_url, include=["workers.tasks"])
+    app = Celery("vigie", broker=broker_url, include=["workers.tasks", "workers.alert_tasks"])
     app.conf.update(
         task_acks_late=True,  # a task killed mid-way is redelivered; deciding is idempotent
         task_reject_on_worker_lost=True,
@@ -31,7 +31,12 @@ def create_celery(settings: Settings) -> Celery:
                 "task": "vigie.sweep",
                 "schedule": timedelta(seconds=settings.sweep_interval_s),
                 "options": {"expires": settings.sweep_interval_s * 2},
-            }
+            },
+            "alerts": {
+                "task": "vigie.alerts_tick",
+                "schedule": timedelta(seconds=settings.alert_interval_s),
+                "options": {"expires": settings.alert_interval_s * 2},
+            },
         },
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         task_routes={"vigie.*": {"queue": "celery"}},

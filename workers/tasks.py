@@ -10,6 +10,7 @@ from celery import Celery, Task, shared_task
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from alerts import counts as alert_counts
 from moderation import delivery
 from moderation.models import Comment, Decision, Delivery
 from moderation.moderate import moderate, rescue_stale
@@ -40,6 +41,8 @@ def score(rt: Runtime, comment_ids: list[int]) -> list[int]:
     queued_deliveries: list[Delivery] = []
 
     def on_decision(session: Session, comment: Comment, decision: Decision) -> None:
+        topics = alert_counts.topics_for(comment.text, comment.thread_id, rt.settings.alert_topics)
+        alert_counts.count_decision(session, comment.platform, topics, decision.scores, now)
         queued = delivery.queue_callback(
             session, comment, decision, rt.callback_url(comment.source), now
         )

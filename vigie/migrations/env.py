@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import alerts.models  # noqa: F401  (registers the alert tables on Base)
 import moderation.review.models  # noqa: F401 - registers the review tables
 from moderation.models import Base
 from vigie.db import make_engine

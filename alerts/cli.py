@@ -1,0 +1,47 @@
+"""`vigie alerts ...`: back-test the detector on an export."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+
+import click
+
+from alerts.backtest import detect
+from alerts.csvio import CsvError, read_series
+from alerts.detector import Params
+
+
+@click.group()
+def alerts() -> None:
+    """Crisis alerts."""
+
+
+def _param_options(func):  # type: ignore[no-untyped-def]
+    for f in reversed(fields(Params)):
+        flag = "--" + f.name.replace("_", "-")
+        func = click.option(
+            flag, f.name, type=type(f.default), default=None, help=f"default {f.default}"
+        )(func)
+    return func
+
+
+@alerts.command("detect")
+@click.argument("path", type=click.File("r", encoding="utf-8"))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per alert.")
+@_param_options
+def detect_command(path, as_json: bool, **overrides) -> None:  # type: ignore[no-untyped-def]
+    """Run the detector over FILE.csv (timestamp,value[,negative]) and print each alert."""
+    try:
+        series = read_series(path)
+    except CsvError as exc:
+        raise click.ClickException(f"{path.name}: {exc}") from None
+    params = Params(**{k: v for k, v in overrides.items() if v is not None})
+    for d in detect(series, params):
+        when = datetime.fromtimestamp(d.at, UTC).isoformat()
+        if as_json:
+            row = asdict(d) | {"at": when}
+            click.echo(json.dumps(row))
+        else:
+            click.echo(f"{when} {d.kind} {d.severity}")

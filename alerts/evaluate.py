@@ -1,0 +1,253 @@
+"""The live detector: each beat, advance every (platform, topic, kind) and queue messages.
+
+Each beat judges the counts up to now, the minute in progress included, so a burst is seen
+within seconds of its comments being decided. State lives in the database (incidents), so any
+beat process can run this; run one beat at a time (Celery beat is a singleton).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts import counts, outbox, policy
+from alerts.detector import Params, Signal, shift_signals, spike_signals
+from alerts.lifecycle import FIRING, RESOLVED, Event, Track, step
+from alerts.models import Incident, Silence
+from alerts.raid import RaidParams, Toxic, find_raids
+from alerts.view import build_view, chart_payload, view_payload
+from moderation.models import Comment, Decision
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Context:
+    policy: policy.Policy
+    transport: str = "console"
+    public_url: str = "http://127.0.0.1:8000"
+    params: Params = field(default_factory=Params)
+    raid: RaidParams = field(default_factory=RaidParams)
+
+
+def run(session: Session, now: datetime, ctx: Context) -> list[int]:
+    """Judge the counts up to now everywhere; return the ids of messages to send."""
+    # The minute in progress is judged too: its count only grows, so a burst shows before the
+    # minute closes, and the baseline (full past minutes) makes a partial minute conservative.
+    end = counts.minute_of(now) + timedelta(minutes=1)
+    queued: list[Any] = []
+    keys = set(counts.keys_since(session, end - timedelta(days=1)))
+    firing = select(Incident.platform, Incident.topic).where(Incident.status == FIRING)
+    keys |= {(platform, topic) for platform, topic in session.execute(firing)}
+    for platform, topic in sorted(keys):
+        series = counts.load_series(session, platform, topic, end, ctx.params.history_days + 1)
+        last = np.array([len(series.values) - 1])
+        for signal in [
+            *spike_signals(series, ctx.params, last),
+            *shift_signals(series, ctx.params, last),
+        ]:
+            queued += advance(session, platform, topic, signal, now, ctx)
+    for platform, signal in _raid_signals(session, now, ctx):
+        queued += advance(session, platform, "", signal, now, ctx)
+    queued += _reminders(session, now, ctx)
+    session.flush()
+    return [m.id for m in queued]
+
+
+def latest(session: Session, platform: str, topic: str, kind: str) -> Incident | None:
+    return session.scalars(
+        select(Incident)
+        .where(Incident.platform == platform, Incident.topic == topic, Incident.kind == kind)
+        .order_by(Incident.opened_at.desc(), Incident.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _track(incident: Incident | None) -> Track:
+    if incident is None:
+        return Track()
+    ts = lambda d: None if d is None else d.timestamp()  # noqa: E731
+    return Track(
+        FIRING if incident.status == FIRING else RESOLVED,
+        ts(incident.opened_at),
+        ts(incident.last_active_at),
+        ts(incident.resolved_at),
+        incident.severity,
+    )
+
+
+def advance(
+    session: Session, platform: str, topic: str, signal: Signal, now: datetime, ctx: Context
+) -> list[Any]:
+    """One lifecycle step for one key; store it and queue what people should hear."""
+    incident = latest(session, platform, topic, signal.kind)
+    if incident is not None and incident.evaluated_at >= now:
+        return []  # an overlapping beat already judged this moment
+    track, events = step(_track(incident), signal, now.timestamp(), ctx.params)
+    if incident is None and not events:
+        return []
+    queued: list[Any] = []
+    for event in events:
+        if event.name == "fire":
+            incident = _open(session, platform, topic, event, now)
+        assert incident is not None
+        queued += _apply(session, incident, event, track, now, ctx)
+    assert incident is not None
+    incident.evaluated_at = now
+    if track.last_active is not None:
+        incident.last_active_at = datetime.fromtimestamp(track.last_active, UTC)
+    if signal.active and incident.status == FIRING:
+        incident.figures = _figures(signal, ctx.params)
+    return queued
+
+
+def _open(session: Session, platform: str, topic: str, event: Event, end: datetime) -> Incident:
+    incident = Incident(
+        platform=platform, topic=topic, kind=event.kind, status=FIRING, severity=event.severity,
+        opened_at=end, last_active_at=end, evaluated_at=end, figures={},
+    )  # fmt: skip
+    session.add(incident)
+    session.flush()
+    log.warning(
+        "incident opened", extra={"incident": incident.id, "platform": platform, "kind": event.kind}
+    )
+    return incident
+
+
+def _apply(
+    session: Session, incident: Incident, event: Event, track: Track, now: datetime, ctx: Context
+) -> list[Any]:
+    incident.figures = _figures(event.signal, ctx.params)
+    if event.name == "fire":
+        return _maybe_post(session, incident, now, ctx)
+    if event.name == "reopen":
+        incident.status, incident.resolved_at = FIRING, None
+        incident.severity = event.severity
+        return follow_up(session, incident, now, ctx, "Firing again.")
+    if event.name == "update":
+        incident.severity = event.severity
+        return follow_up(session, incident, now, ctx, f"Severity raised to {event.severity}.")
+    incident.status = RESOLVED
+    incident.resolved_at = datetime.fromtimestamp(event.at, UTC)
+    return follow_up(session, incident, now, ctx, "Resolved: back to normal levels.")
+
+
+def _figures(signal: Signal, p: Params) -> dict[str, Any]:
+    window = p.shift_window_s if signal.kind == "shift" else p.window_s
+    return {
+        "observed": signal.observed, "baseline": signal.baseline, "z": round(signal.z, 2),
+        "share": signal.share, "baseline_share": signal.baseline_share, "window_min": window // 60,
+    }  # fmt: skip
+
+
+def _quiet_reason(session: Session, incident: Incident, now: datetime) -> str | None:
+    rules = [
+        policy.SilenceRule(s.platform, s.topic, s.ends_at)
+        for s in session.scalars(select(Silence).where(Silence.ends_at > now))
+    ]
+    if policy.silenced(rules, incident.platform, incident.topic, now):
+        return "silenced"
+    others = session.scalars(
+        select(Incident.severity).where(
+            Incident.platform == incident.platform,
+            Incident.status == FIRING,
+            Incident.id != incident.id,
+        )
+    )
+    if policy.inhibited(incident.severity, others):
+        return "inhibited by a crisis on the same platform"
+    return None
+
+
+def _maybe_post(session: Session, incident: Incident, now: datetime, ctx: Context) -> list[Any]:
+    reason = _quiet_reason(session, incident, now)
+    if reason is not None:
+        log.info("alert kept quiet", extra={"incident": incident.id, "reason": reason})
+        return []
+    incident.slack_channel = policy.channel_for(
+        ctx.policy.channels, incident.platform, incident.severity
+    )
+    incident.notified_at = now
+    view = build_view(session, incident, now, ctx.public_url)
+    queued = [outbox.queue(session, incident, "post", view_payload(view), ctx.transport, now)]
+    if view.history:
+        chart = chart_payload(view.history)
+        queued.append(outbox.queue(session, incident, "chart", chart, ctx.transport, now))
+    return queued
+
+
+def follow_up(
+    session: Session, incident: Incident, now: datetime, ctx: Context, text: str
+) -> list[Any]:
+    """Edit the headline in place and say what changed in its thread (if it was ever posted)."""
+    if incident.notified_at is None:
+        return _maybe_post(session, incident, now, ctx) if incident.status == FIRING else []
+    return [
+        outbox.queue(
+            session,
+            incident,
+            "update",
+            view_payload(build_view(session, incident, now, ctx.public_url)),
+            ctx.transport,
+            now,
+        ),
+        outbox.queue(session, incident, "reply", {"text": text}, ctx.transport, now),
+    ]
+
+
+def _reminders(session: Session, now: datetime, ctx: Context) -> list[Any]:
+    queued: list[Any] = []
+    for incident in session.scalars(select(Incident).where(Incident.status == FIRING)):
+        if incident.notified_at is None:  # kept quiet so far: silence over, inhibition lifted?
+            queued += _maybe_post(session, incident, now, ctx)
+            continue
+        for due in policy.reminders(_standing(incident), now, ctx.policy):
+            if due == "escalate":
+                incident.escalated_at = now
+                text = f"<!subteam^{ctx.policy.oncall_group}> not acknowledged after {ctx.policy.escalate_after_s / 60:.0f} min."
+            else:
+                incident.notified_at = now
+                text = "Still firing and not acknowledged."
+            queued.append(
+                outbox.queue(session, incident, "reply", {"text": text}, ctx.transport, now)
+            )
+    return queued
+
+
+def _standing(i: Incident) -> policy.Standing:
+    return policy.Standing(
+        i.platform, i.topic, i.severity, i.status == FIRING, i.opened_at, i.notified_at,
+        i.acknowledged_at, i.snoozed_until, i.escalated_at,
+    )  # fmt: skip
+
+
+def _raid_signals(session: Session, end: datetime, ctx: Context) -> list[tuple[str, Signal]]:
+    since = end - timedelta(seconds=ctx.raid.window_s)
+    rows = session.execute(
+        select(Comment.id, Comment.platform, Comment.author_id, Comment.text, Decision.scores)
+        .join(Decision, Decision.comment_id == Comment.id)
+        .where(Decision.decided_at >= since, Decision.decided_at < end)
+    )
+    by_platform: dict[str, list[Toxic]] = {}
+    for cid, platform, author, text, scores in rows:
+        if float(scores.get("toxicity", 0.0)) >= counts.TOXIC_AT:
+            by_platform.setdefault(platform, []).append(Toxic(cid, author, text))
+    signals = []
+    for platform in sorted(set(by_platform) | _firing_raid_platforms(session)):
+        raids = find_raids(by_platform.get(platform, []), ctx.raid)
+        size = max((len(r.comment_ids) for r in raids), default=0)
+        signals.append((platform, Signal("raid", bool(raids), bool(raids), float(size), 0.0, 0.0)))
+    return signals
+
+
+def _firing_raid_platforms(session: Session) -> set[str]:
+    rows = session.scalars(
+        select(Incident.platform).where(Incident.kind == "raid", Incident.status == FIRING)
+    )
+    return set(rows)

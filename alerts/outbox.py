@@ -1,0 +1,159 @@
+"""The outbox: every alert message is a row before any attempt, updated after each attempt."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.models import AlertMessage, Incident
+from alerts.transports import DeliveryError, Landed, Outgoing, Transport
+
+MAX_ATTEMPTS = 20
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+def queue(
+    session: Session,
+    incident: Incident,
+    action: str,
+    payload: dict[str, Any],
+    transport: str,
+    now: datetime,
+) -> AlertMessage:
+    message = AlertMessage(
+        incident_id=incident.id,
+        action=action,
+        transport=transport,
+        channel=incident.slack_channel or "",
+        payload=payload,
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(message)
+    return message
+
+
+def claim(session: Session, message_id: int, now: datetime, lease_s: float) -> AlertMessage | None:
+    """Take a due message for one attempt (compare-and-set), or None if not due or taken."""
+    claimed = session.execute(
+        update(AlertMessage)
+        .where(
+            AlertMessage.id == message_id,
+            AlertMessage.status == PENDING,
+            AlertMessage.next_attempt_at <= now,
+        )
+        .values(
+            next_attempt_at=now + timedelta(seconds=lease_s), attempts=AlertMessage.attempts + 1
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(AlertMessage, message_id, populate_existing=True)
+
+
+def record_sent(session: Session, message: AlertMessage, landed: Landed, now: datetime) -> None:
+    message.status, message.sent_at, message.last_error = SENT, now, None
+    if message.action == "post":
+        incident = session.get(Incident, message.incident_id)
+        assert incident is not None
+        incident.slack_channel, incident.slack_ts = landed.channel, landed.ts
+
+
+def record_failure(
+    session: Session, message: AlertMessage, error: DeliveryError, now: datetime
+) -> None:
+    """Permanent errors stop here; transient ones wait (Retry-After, else exponential backoff)."""
+    message.last_error = str(error)[:500]
+    if error.permanent or message.attempts >= MAX_ATTEMPTS:
+        message.status = FAILED
+        return
+    wait = max(error.retry_after or 0.0, min(300.0, 2.0**message.attempts))
+    message.next_attempt_at = now + timedelta(seconds=wait)
+
+
+def due(session: Session, now: datetime, limit: int = 200) -> list[int]:
+    return list(
+        session.scalars(
+            select(AlertMessage.id)
+            .where(AlertMessage.status == PENDING, AlertMessage.next_attempt_at <= now)
+            .order_by(AlertMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def failures(session: Session) -> list[dict[str, Any]]:
+    """Permanently failed messages, for /readyz and the UI."""
+    rows = session.scalars(
+        select(AlertMessage)
+        .where(AlertMessage.status == FAILED)
+        .order_by(AlertMessage.id.desc())
+        .limit(20)
+    )
+    return [{"message_id": m.id, "incident_id": m.incident_id, "error": m.last_error} for m in rows]
+
+
+def attempt(
+    sessions: sessionmaker[Session],
+    message_id: int,
+    transport: Transport,
+    clock: Callable[[], datetime],
+) -> str:
+    """Claim one message, send it outside any transaction, record the outcome; return it."""
+    with sessions.begin() as session:
+        message = claim(session, message_id, clock(), lease_s=60)
+        if message is None:
+            return "not due or already taken"
+        incident = session.get(Incident, message.incident_id)
+        assert incident is not None
+        if (
+            message.action != "post"
+            and incident.slack_ts is None
+            and _post_failed(session, incident.id)
+        ):
+            record_failure(
+                session,
+                message,
+                DeliveryError("the incident's message could not be posted", permanent=True),
+                clock(),
+            )
+            return "failed: the incident's message could not be posted"
+        outgoing = Outgoing(
+            message.action,
+            incident.slack_channel or message.channel,
+            message.payload,
+            incident.slack_ts,
+        )
+    try:
+        landed = transport.send(outgoing)
+    except DeliveryError as exc:
+        with sessions.begin() as session:
+            current = session.get(AlertMessage, message_id)
+            assert current is not None
+            record_failure(session, current, exc, clock())
+            return f"{'failed' if current.status == FAILED else 'will retry'}: {exc}"
+    with sessions.begin() as session:
+        current = session.get(AlertMessage, message_id)
+        assert current is not None
+        record_sent(session, current, landed, clock())
+    return "sent"
+
+
+def _post_failed(session: Session, incident_id: int) -> bool:
+    return (
+        session.scalar(
+            select(AlertMessage.id).where(
+                AlertMessage.incident_id == incident_id,
+                AlertMessage.action == "post",
+                AlertMessage.status == FAILED,
+            )
+        )
+        is not None
+    )

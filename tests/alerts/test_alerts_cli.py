@@ -1,0 +1,43 @@
+import json
+
+import numpy as np
+from alert_series import rhythm
+from click.testing import CliRunner
+
+from vigie.cli import main
+
+
+def _csv(tmp_path, with_negative: bool):
+    values = rhythm(8, 5.0)
+    values[7 * 1440 + 600 : 7 * 1440 + 660] += 30
+    negatives = values.copy()
+    lines = ["timestamp,value" + (",negative" if with_negative else "")]
+    for i, v in enumerate(values):
+        stamp = np.datetime64("2026-01-05T00:00") + np.timedelta64(i, "m")
+        lines.append(f"{stamp},{int(v)}" + (f",{int(negatives[i])}" if with_negative else ""))
+    path = tmp_path / "counts.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_it_prints_one_line_per_alert(tmp_path):
+    """`vigie alerts detect` prints start time, kind and severity."""
+    result = CliRunner().invoke(main, ["alerts", "detect", str(_csv(tmp_path, False))])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["2026-01-12T10:00:00+00:00 spike critical"]
+
+
+def test_it_prints_json_with_the_figures(tmp_path):
+    """--json gives one object per alert with observed and baseline counts."""
+    result = CliRunner().invoke(main, ["alerts", "detect", str(_csv(tmp_path, True)), "--json"])
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["kind"] for r in rows] == ["spike"]
+    assert rows[0]["observed"] > 3 * rows[0]["baseline"]
+
+
+def test_it_rejects_a_file_without_the_columns(tmp_path):
+    """A CSV without timestamp,value is refused with a message naming the columns."""
+    path = tmp_path / "bad.csv"
+    path.write_text("time,count\n1,2\n")
+    result = CliRunner().invoke(main, ["alerts", "detect", str(path)])
+    assert result.exit_code != 0 and "timestamp,value" in result.output

@@ -1,0 +1,44 @@
+import uuid
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from sqlalchemy import select
+
+from alerts import counts
+from alerts.models import MinuteCount
+from vigie import migrate
+from vigie.db import make_engine, make_sessionmaker
+
+SERVER = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def pg_sessions():
+    """Our own schema in the `test` database, migrated, dropped afterwards."""
+    schema = f"alerts_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+    try:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        yield make_sessionmaker(engine)
+        engine.dispose()
+    finally:
+        with psycopg.connect(SERVER, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.mark.postgres
+def test_it_upserts_counters_on_postgresql(pg_sessions):
+    """On PostgreSQL too, decisions in the same minute add up in one row per platform and topic."""
+    at = datetime(2026, 11, 24, 12, 0, 42, tzinfo=UTC)
+    for sentiment in ("negative", "negative", "positive"):
+        with pg_sessions.begin() as session:
+            counts.count_decision(
+                session, "facebook", ["launch"], {"sentiment": sentiment, "toxicity": 0.1}, at
+            )
+    with pg_sessions() as session:
+        rows = sorted((r.topic, r.total, r.negative) for r in session.scalars(select(MinuteCount)))
+    assert rows == [("", 3, 2), ("launch", 3, 2)]
