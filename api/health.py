@@ -46,6 +46,8 @@ def readyz() -> ResponseReturnValue:
     try:
         book = rt.rulebook
         detail["rules"] = {"version": book.version, "files": list(book.files)}
+        if rt.rules.error:  # a broken edit: the version above is the last good one, still in use
+            detail["rules"]["error"] = rt.rules.error
     except Exception as exc:
         detail["rules"] = {"error": str(exc)}
     ready = all(v == "ok" for v in checks.values())

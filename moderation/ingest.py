@@ -239,13 +239,14 @@ def store_comments(
     if not rows:
         return StoreResult([], 0)
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = Comment.__table__
     statement = (
-        insert(Comment)
-        .values(rows)
+        insert(table)
         .on_conflict_do_nothing(index_elements=["platform", "external_id"])
-        .returning(Comment.id)
+        .returning(table.c.id)
     )
-    new_ids = list(session.scalars(statement))
+    # executemany form: one cached statement, batched by SQLAlchemy's "insertmanyvalues".
+    new_ids = list(session.connection().execute(statement, rows).scalars())
     return StoreResult(new_ids, len(rows) - len(new_ids))
 
 

@@ -37,33 +37,31 @@ def moderate(
 ) -> Moderated:
     """Decide every still-pending comment among `comment_ids`. The caller commits.
 
-    Safe to run twice on the same ids, concurrently or not: a comment is moved from pending to
-    decided with a compare-and-set, and only the caller that wins stores a decision.
+    Safe to run twice on the same ids, concurrently or not: comments are moved from pending to
+    decided with one compare-and-set UPDATE, and only the transaction that moved a comment
+    stores its decision (a concurrent one waits on the row locks, then finds nothing to do).
     """
-    comments = list(
-        session.scalars(
-            select(Comment)
+    claimed = set(
+        session.execute(
+            update(Comment)
             .where(Comment.id.in_(comment_ids), Comment.status == CommentStatus.PENDING)
-            .order_by(Comment.id)
-        )
+            .values(status=CommentStatus.DECIDED)
+            .returning(Comment.id)
+            .execution_options(synchronize_session=False)
+        ).scalars()
     )
-    if not comments:
-        log.info("nothing to decide", extra={"comment_ids": len(comment_ids)})
+    if not claimed:
+        log.info("nothing to decide: already decided", extra={"comment_ids": len(comment_ids)})
         return Moderated([], len(comment_ids))
+    comments = list(
+        session.scalars(select(Comment).where(Comment.id.in_(claimed)).order_by(Comment.id))
+    )
     scores = scorer.score_batch([c.text for c in comments], [c.language for c in comments])
     prior = _prior_removals(session, comments)
     parents = _parent_actions(session, comments)
+    depths = _reply_depths(session, comments)
     decisions: list[Decision] = []
     for comment, score in zip(comments, scores, strict=True):
-        claimed = session.execute(
-            update(Comment)
-            .where(Comment.id == comment.id, Comment.status == CommentStatus.PENDING)
-            .values(status=CommentStatus.DECIDED)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            log.info("comment already decided elsewhere", extra={"comment_id": comment.id})
-            continue
         facts = CommentFacts(
             platform=comment.platform,
             text=comment.text,
@@ -71,17 +69,16 @@ def moderate(
             author_account_age_days=comment.author_account_age_days,
             author_followers=comment.author_followers,
             author_prior_removals=prior.get((comment.platform, comment.author_id), 0),
-            reply_depth=1 if comment.parent_external_id else 0,
+            reply_depth=depths.get(comment.id, 0),
             parent_action=parents.get((comment.platform, comment.parent_external_id or "")),
         )
-        verdict = evaluate(rulebook, facts, score)
-        decision = _decision(comment, score, verdict, now)
-        session.add(decision)
-        decisions.append(decision)
-        if on_decision is not None:
-            session.flush()
-            on_decision(session, comment, decision)
+        decisions.append(_decision(comment, score, evaluate(rulebook, facts, score), now))
+    session.add_all(decisions)
     session.flush()
+    if on_decision is not None:
+        for comment, decision in zip(comments, decisions, strict=True):
+            on_decision(session, comment, decision)
+        session.flush()
     return Moderated([d.id for d in decisions], len(comment_ids) - len(decisions))
 
 
@@ -90,7 +87,7 @@ def _decision(comment: Comment, scores: Scores, verdict: Verdict, now: datetime)
         comment_id=comment.id,
         action=Action(verdict.action),
         reasons=list(verdict.reasons),
-        rule_ids=list(verdict.rule_ids),
+        rule_ids=list(verdict.recorded_rule_ids),
         scores=scores.to_dict(),
         model_version=scores.model_version,
         rules_version=verdict.rules_version,
@@ -120,6 +117,36 @@ def _parent_actions(session: Session, comments: list[Comment]) -> dict[tuple[str
         .where(Comment.external_id.in_(parents))
     )
     return {(platform, ext): str(action) for platform, ext, action in rows}
+
+
+def _reply_depths(session: Session, comments: list[Comment], limit: int = 10) -> dict[int, int]:
+    """How deep each comment sits in its thread (0: top level), walking stored parents.
+
+    One query per level for the whole batch; a chain longer than `limit`, or a parent Vigie
+    never received, stops the walk (the depth is then at least what was seen).
+    """
+    depth: dict[int, int] = {}
+    frontier: dict[tuple[str, str | None], list[int]] = {}
+    for c in comments:
+        if c.parent_external_id:
+            depth[c.id] = 1
+            frontier.setdefault((c.platform, c.parent_external_id), []).append(c.id)
+    for _ in range(limit - 1):
+        if not frontier:
+            break
+        rows = session.execute(
+            select(Comment.platform, Comment.external_id, Comment.parent_external_id).where(
+                Comment.external_id.in_({ext for _, ext in frontier}),
+                Comment.parent_external_id.is_not(None),
+            )
+        )
+        following: dict[tuple[str, str | None], list[int]] = {}
+        for platform, external_id, parent in rows:
+            for comment_id in frontier.get((platform, external_id), []):
+                depth[comment_id] += 1
+                following.setdefault((platform, parent), []).append(comment_id)
+        frontier = following
+    return depth
 
 
 def rescue_stale(

@@ -1,5 +1,14 @@
 """Per-platform moderation rules: pure functions over scores and facts (no I/O but loading)."""
 
-from rules.engine import RuleBook, RulesError, Verdict, evaluate, load_rulebook
+from rules.engine import evaluate, load_rulebook, rulebook_from_sources
+from rules.model import RuleBook, RulesError, ShadowMatch, Verdict
 
-__all__ = ["RuleBook", "RulesError", "Verdict", "evaluate", "load_rulebook"]
+__all__ = [
+    "RuleBook",
+    "RulesError",
+    "ShadowMatch",
+    "Verdict",
+    "evaluate",
+    "load_rulebook",
+    "rulebook_from_sources",
+]

@@ -76,12 +76,13 @@ def run(workers: int) -> None:
     python = sys.executable
     bind = f"{settings.host}:{settings.port}"
     commands = {
-        "web": [python, "-m", "gunicorn", "-b", bind, "-w", "2", "--access-logfile", "-", "api.wsgi:app"],
+        "web": [python, "-m", "gunicorn", "-b", bind, "-w", "2", "--threads", "4", "--access-logfile", "-", "api.wsgi:app"],
         "worker": [python, "-m", "celery", "-A", "workers.main", "worker", "-c", str(workers),
                    "--loglevel", settings.log_level, "-n", "vigie@%h"],
         "beat": [python, "-m", "celery", "-A", "workers.main", "beat", "--loglevel", "WARNING"],
     }  # fmt: skip
     processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+    _wait_for_web(f"http://{bind}/healthz", processes["web"])
     _banner(settings, bind)
     stopping = False
 
@@ -107,6 +108,19 @@ def run(workers: int) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
     sys.exit(exit_code)
+
+
+def _wait_for_web(url: str, web: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+    """Print the banner once the web server answers, not lost above its start-up logs."""
+    import requests
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and web.poll() is None:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
 
 
 def _banner(settings: Settings, bind: str) -> None:
@@ -171,7 +185,10 @@ def deliveries_retry() -> None:
     click.echo(f"{count} failed callback(s) will be retried by the next sweep")
 
 
-from moderation.scorers.commands import models, score  # noqa: E402 - registered last
+# Commands that live with their packages, registered after the core ones.
+from moderation.scorers.commands import models, score  # noqa: E402
+from rules.cli import rules_cli  # noqa: E402
 
+main.add_command(rules_cli, "rules")
 main.add_command(score)
 main.add_command(models)

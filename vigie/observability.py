@@ -65,7 +65,7 @@ def init_sentry(settings: Settings, component: str) -> bool:
         environment=settings.env,
         server_name=component,
         integrations=[FlaskIntegration(), CeleryIntegration(), SqlalchemyIntegration()],
-        send_default_pii=False,
+        # send_default_pii stays at its default (off); it is deprecated in sentry-sdk 2.x.
         max_request_body_size="never",  # request bodies are comments
         include_local_variables=False,  # frame locals hold comment text
         before_send=scrub_event,

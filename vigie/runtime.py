@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from functools import cached_property
 
 from celery import Celery
@@ -10,7 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.scoring import Scorer
-from rules import RuleBook, load_rulebook
+from rules import RuleBook
+from rules.reload import RulebookReloader
 from vigie.db import make_engine, make_sessionmaker
 from vigie.settings import Settings
 
@@ -45,8 +47,13 @@ class Runtime:
         )
 
     @cached_property
+    def rules(self) -> RulebookReloader:
+        return RulebookReloader(self.settings.rules_dir)
+
+    @property
     def rulebook(self) -> RuleBook:
-        return load_rulebook(self.settings.rules_dir)
+        """The current rules: files re-read at most every 2 s; a broken edit keeps the last good."""
+        return self.rules.get(time.monotonic())
 
     def secret(self, source: str) -> str | None:
         if source == "meta":

@@ -53,7 +53,7 @@ class Settings:
     callback_max_attempts: int = 15
     callback_timeout_s: float = 5.0
     sweep_interval_s: float = 5.0
-    rescue_after_s: float = 30.0
+    rescue_after_s: float = 300.0
     scorer: str = "default"  # VIGIE_SCORER: default (offline heads), lexicon, transformers
     # VIGIE_TRANSFORMERS_MODELS: "toxicity=detoxify:CKPT:CONFIG_DIR,irony=hf:DIR,sentiment=hf:DIR"
     transformers_models: str = ""
@@ -108,7 +108,7 @@ class Settings:
             max_body_bytes=_int(environ, "VIGIE_MAX_BODY_BYTES", 8 * 1024 * 1024, 1024, 1 << 30),
             callback_max_attempts=_int(environ, "VIGIE_CALLBACK_MAX_ATTEMPTS", 15, 1, 100),
             sweep_interval_s=_float(environ, "VIGIE_SWEEP_INTERVAL", 5.0),
-            rescue_after_s=_float(environ, "VIGIE_RESCUE_AFTER", 30.0),
+            rescue_after_s=_float(environ, "VIGIE_RESCUE_AFTER", 300.0),
             scorer=_choice(
                 environ, "VIGIE_SCORER", ("default", "lexicon", "transformers"), "default"
             ),

@@ -7,7 +7,7 @@ web, worker and beat processes can share the file.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from kombu.transport import sqlalchemy as kombu_sqla
 from sqlalchemy import Engine, text
@@ -31,11 +31,12 @@ class Transport(kombu_sqla.Transport):
 def purge_consumed(broker_url: str, older_than: timedelta = timedelta(hours=1)) -> int:
     """Delete messages the transport has handed out (it keeps them, invisible, forever)."""
     engine = make_engine(broker_url.removeprefix(URL_PREFIX))
-    cutoff = (datetime.now(UTC) - older_than).replace(tzinfo=None)
+    # kombu stamps rows with naive local time (datetime.now), so compare in the same terms.
+    cutoff = datetime.now() - older_than
     try:
         with engine.begin() as connection:
             result = connection.execute(
-                text("DELETE FROM kombu_message WHERE visible = 0 AND sent_at < :cutoff"),
+                text("DELETE FROM kombu_message WHERE visible = 0 AND timestamp < :cutoff"),
                 {"cutoff": cutoff},
             )
             return int(result.rowcount)

@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 
 from celery import Celery, Task, shared_task
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from moderation import delivery
 from moderation.models import Comment, Decision, Delivery
 from moderation.moderate import moderate, rescue_stale
 from vigie.runtime import Runtime
+from workers import broker
 
 log = logging.getLogger(__name__)
 SCORE_CHUNK = 100
@@ -31,42 +33,29 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@shared_task(
-    bind=True,
-    name="vigie.score_comments",
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=None,
-)
-def score_comments(self: Task, comment_ids: list[int]) -> None:
-    """Score and decide comments; queue and enqueue their callbacks after the commit."""
-    rt = runtime(self.app)
+def score(rt: Runtime, comment_ids: list[int]) -> list[int]:
+    """Decide comments and write their callbacks to the outbox; return the deliveries' ids."""
     now = _now()
-    delivery_ids: list[int] = []
+    queued_deliveries: list[Delivery] = []
 
-    def on_decision(session, comment: Comment, decision: Decision) -> None:  # type: ignore[no-untyped-def]
+    def on_decision(session: Session, comment: Comment, decision: Decision) -> None:
         queued = delivery.queue_callback(
             session, comment, decision, rt.callback_url(comment.source), now
         )
         if queued is not None:
-            session.flush()
-            delivery_ids.append(queued.id)
+            queued_deliveries.append(queued)
 
     with rt.sessions.begin() as session:
         result = moderate(session, comment_ids, rt.scorer, rt.rulebook, now, on_decision)
+    delivery_ids = [d.id for d in queued_deliveries]  # flushed by moderate, committed above
     log.info(
-        "decided comments",
-        extra={"decided": len(result.decision_ids), "skipped": result.skipped},
+        "decided comments", extra={"decided": len(result.decision_ids), "skipped": result.skipped}
     )
-    for delivery_id in delivery_ids:
-        deliver.delay(delivery_id)
+    return delivery_ids
 
 
-@shared_task(bind=True, name="vigie.deliver")
-def deliver(self: Task, delivery_id: int) -> None:
-    """Make one attempt at a decision callback and record its outcome."""
-    rt = runtime(self.app)
+def attempt_delivery(rt: Runtime, delivery_id: int) -> None:
+    """Make one attempt at a decision callback, if due and not taken, and record its outcome."""
     settings = rt.settings
     lease_s = settings.callback_timeout_s * 2 + 30
     with rt.sessions.begin() as session:
@@ -85,16 +74,44 @@ def deliver(self: Task, delivery_id: int) -> None:
         delivery.record(session, current, outcome, _now(), settings.callback_max_attempts)
 
 
-@shared_task(bind=True, name="vigie.sweep", ignore_result=True)
-def sweep(self: Task) -> None:
-    """Beat: re-enqueue comments whose scoring was lost, and callbacks that are due."""
-    rt = runtime(self.app)
+def find_lost_work(rt: Runtime) -> tuple[list[int], list[int]]:
+    """Comments whose scoring was lost, and callbacks that are due."""
     now = _now()
     with rt.sessions.begin() as session:
         stale = rescue_stale(session, now, rt.settings.rescue_after_s)
         due = delivery.due(session, now)
     if stale:
         log.warning("re-enqueueing stale comments", extra={"count": len(stale)})
+    return stale, due
+
+
+@shared_task(
+    bind=True,
+    name="vigie.score_comments",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=None,
+)
+def score_comments(self: Task, comment_ids: list[int]) -> None:
+    """Score and decide comments; enqueue their callbacks after the commit."""
+    for delivery_id in score(runtime(self.app), comment_ids):
+        deliver.delay(delivery_id)
+
+
+@shared_task(bind=True, name="vigie.deliver")
+def deliver(self: Task, delivery_id: int) -> None:
+    """Make one attempt at a decision callback."""
+    attempt_delivery(runtime(self.app), delivery_id)
+
+
+@shared_task(bind=True, name="vigie.sweep")
+def sweep(self: Task) -> None:
+    """Beat: re-enqueue comments whose scoring was lost, and callbacks that are due."""
+    rt = runtime(self.app)
+    stale, due = find_lost_work(rt)
+    if rt.settings.uses_embedded_broker:
+        broker.purge_consumed(rt.settings.broker_url)
     for start in range(0, len(stale), SCORE_CHUNK):
         score_comments.delay(stale[start : start + SCORE_CHUNK])
     for delivery_id in due:

@@ -1,0 +1,98 @@
+"""The rule engine's plain data: rules, rule sets, the rule book and verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from rules.conditions import Condition, ScoreCompare, TextMatcher
+
+ACTIONS = ("approve", "remove", "review", "escalate")
+QUEUE_PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+class RulesError(ValueError):
+    """A rule file is invalid; the message names the file, the line and the problem."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule. `action` None means a tag-only rule: it adds tags and never decides."""
+
+    id: str
+    description: str
+    when: Condition
+    action: str | None
+    reason: str = ""
+    tags: tuple[str, ...] = ()
+    priority: int = 0
+    queue_priority: str | None = None
+    shadow: bool = False
+    uncertainty: bool = True
+    source: str = ""
+    band: tuple[ScoreCompare, ...] = ()
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """When an automatic removal goes to a human instead (the platform's uncertainty band)."""
+
+    band: float = 0.0
+    min_confidence: float = 0.0
+    irony_at_least: float | None = None
+    toxicity_below: float = 1.0
+    queue_priority: str = "high"
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """One platform's rules in evaluation order (priority, then file order)."""
+
+    rules: tuple[Rule, ...]
+    default_action: str
+    uncertainty: Uncertainty = field(default_factory=Uncertainty)
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """Rule sets by platform (with a 'default'), and the version of the files they came from."""
+
+    sets: Mapping[str, RuleSet]
+    version: str
+    files: tuple[str, ...] = field(default=())
+    matcher: TextMatcher | None = field(default=None, compare=False, repr=False)
+
+    def for_platform(self, platform: str) -> RuleSet:
+        return self.sets.get(platform) or self.sets["default"]
+
+
+@dataclass(frozen=True)
+class ShadowMatch:
+    """A shadow rule that matched: its own action, and the decision had it been live."""
+
+    rule_id: str
+    action: str | None
+    would_decide: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the rules decided for one comment.
+
+    `rule_ids` lists every live rule that matched, the deciding one first; `priority` is the
+    review queue priority (None for approve and remove); `shadow` never affects the rest.
+    """
+
+    action: str
+    reasons: tuple[str, ...]
+    rule_ids: tuple[str, ...]
+    rules_version: str
+    tags: tuple[str, ...] = ()
+    priority: str | None = None
+    decided_by: str | None = None
+    shadow: tuple[ShadowMatch, ...] = ()
+
+    @property
+    def recorded_rule_ids(self) -> tuple[str, ...]:
+        """What a Decision stores: the live rule ids, then `shadow:<id>` for each shadow match."""
+        return self.rule_ids + tuple(f"shadow:{match.rule_id}" for match in self.shadow)

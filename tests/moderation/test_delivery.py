@@ -1,0 +1,98 @@
+"""Outbound decision callbacks: signed, retried with backoff, never silently dropped."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from moderation import delivery
+from moderation.ingest import parse_vigie_payload, store_comments
+from moderation.models import Comment, Delivery, DeliveryStatus
+from moderation.moderate import moderate
+from moderation.scoring import LexiconScorer
+from rules import load_rulebook
+from tests.support import CallbackReceiver, comment
+
+NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def receiver() -> Iterator[CallbackReceiver]:
+    server = CallbackReceiver(fail_first=2)
+    yield server
+    server.close()
+
+
+def _queued(session: Session, url: str) -> Delivery:
+    ids = store_comments(session, parse_vigie_payload(comment("c1")), "acme", NOW).new_ids
+    queued: list[Delivery] = []
+
+    def hook(s: Session, c: Comment, d) -> None:  # type: ignore[no-untyped-def]
+        found = delivery.queue_callback(s, c, d, url, NOW)
+        assert found is not None
+        queued.append(found)
+
+    moderate(session, ids, LexiconScorer(), load_rulebook(), NOW, on_decision=hook)
+    session.commit()
+    return queued[0]
+
+
+def _attempt(session: Session, delivery_id: int, now: datetime, max_attempts: int = 5) -> bool:
+    claimed = delivery.claim(session, delivery_id, now, lease_s=60)
+    session.commit()
+    if claimed is None:
+        return False
+    outcome = delivery.send(claimed, "test-secret", timeout_s=5)
+    delivery.record(session, claimed, outcome, now, max_attempts)
+    session.commit()
+    return True
+
+
+def test_it_retries_with_backoff_until_delivered(
+    session: Session, receiver: CallbackReceiver
+) -> None:
+    """Two failures are retried 5 s then 10 s later; the third attempt delivers once."""
+    queued = _queued(session, receiver.url)
+    assert _attempt(session, queued.id, NOW)
+    assert queued.next_attempt_at == NOW + timedelta(seconds=5)
+    assert not _attempt(session, queued.id, NOW + timedelta(seconds=4)), "not due yet"
+    assert _attempt(session, queued.id, NOW + timedelta(seconds=5))
+    assert queued.next_attempt_at == NOW + timedelta(seconds=15)
+    assert _attempt(session, queued.id, NOW + timedelta(seconds=15))
+    assert queued.status == DeliveryStatus.DELIVERED
+    assert queued.attempts == 3
+    [payload] = receiver.received
+    assert payload["delivery"] == str(queued.id)
+    assert payload["external_id"] == "c1"
+    assert payload["decision"]["action"] == "approve"
+    assert "text" not in payload
+    assert receiver.bad_signatures == 0
+
+
+def test_it_marks_a_delivery_failed_after_the_last_attempt(session: Session) -> None:
+    """An unreachable callback is marked failed, with its error, after max attempts."""
+    queued = _queued(session, "http://127.0.0.1:9/unreachable")
+    now = NOW
+    for _ in range(3):
+        assert _attempt(session, queued.id, now, max_attempts=3)
+        now += timedelta(hours=2)
+    assert queued.status == DeliveryStatus.FAILED
+    assert "ConnectionError" in (queued.last_error or "")
+    assert not _attempt(session, queued.id, now), "failed deliveries are not attempted again"
+    assert delivery.retry_failed(session, now) == 1
+    assert delivery.due(session, now) == [queued.id]
+
+
+def test_it_lets_only_one_worker_claim_an_attempt(session: Session) -> None:
+    """A claimed attempt is leased: a second claim at the same time gets nothing."""
+    queued = _queued(session, "http://127.0.0.1:9/x")
+    assert delivery.claim(session, queued.id, NOW, lease_s=60) is not None
+    assert delivery.claim(session, queued.id, NOW, lease_s=60) is None
+    assert delivery.due(session, NOW) == []
+
+
+def test_it_has_capped_exponential_backoff() -> None:
+    """Backoff doubles from 5 s and stops at one hour."""
+    assert [delivery.backoff_s(n) for n in (1, 2, 3)] == [5, 10, 20]
+    assert delivery.backoff_s(30) == 3600

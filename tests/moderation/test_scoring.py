@@ -1,0 +1,56 @@
+"""The lexical scorer: real signals for EN and FR, defined results for odd input."""
+
+import pytest
+
+from moderation.scoring import LexiconScorer
+
+scorer = LexiconScorer()
+
+
+@pytest.mark.parametrize(
+    "text", ["You are an idiot.", "Espèce de connard.", "Va te faire foutre", "sale pute"]
+)
+def test_it_scores_explicit_abuse_as_toxic(text: str) -> None:
+    """Insults in English and French score above 0.8 toxicity and read as negative."""
+    scores = scorer.score(text)
+    assert scores.toxicity > 0.8
+    assert scores.sentiment == "negative"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("Love the new collection, gorgeous colours!", "en"), ("J'adore, superbe travail !", "fr")],
+)
+def test_it_scores_praise_as_positive_and_benign(text: str, language: str) -> None:
+    """Plain praise is positive, non-toxic, in the right language."""
+    scores = scorer.score(text)
+    assert (scores.sentiment, scores.language) == ("positive", language)
+    assert scores.toxicity < 0.1
+
+
+def test_it_reads_ironic_praise_as_negative() -> None:
+    """'Bravo, encore une panne' is ironic, and irony flips the praise to a complaint."""
+    scores = scorer.score("Bravo, encore une panne, merci pour rien 👏")
+    assert scores.irony > 0.5
+    assert scores.sentiment == "negative"
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "👏👏👏", "x" * 10_000, "\ud800 broken", "\x00\x01", "Привет мир"]
+)
+def test_it_never_raises_on_odd_input(text: str) -> None:
+    """Empty, emoji-only, very long, surrogate, control and other-script text all get scores."""
+    scores = scorer.score(text)
+    assert 0.0 <= scores.toxicity <= 1.0
+    assert 0.0 <= scores.confidence <= 1.0
+
+
+def test_it_marks_unidentified_languages() -> None:
+    """Text with no letters, or in a language it does not know, is not scored as English."""
+    assert scorer.score("👏👏👏").language == "und"
+    assert scorer.score("Привет, как дела у тебя сегодня?").language != "en"
+
+
+def test_it_trusts_a_language_given_with_the_comment() -> None:
+    """A language sent by the platform is used as is."""
+    assert scorer.score_batch(["ok"], ["fr-CA"])[0].language == "fr"

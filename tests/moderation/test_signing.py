@@ -1,0 +1,53 @@
+"""Vigie and Meta signatures."""
+
+import pytest
+
+from moderation.signing import (
+    SignatureError,
+    meta_signature,
+    verify_meta_signature,
+    verify_vigie_signature,
+    vigie_signature,
+)
+
+NOW = 1_764_000_000
+
+
+def test_it_accepts_a_fresh_signature() -> None:
+    """A signature made now with the right secret over the same body is valid."""
+    header = vigie_signature("k", b'{"a":1}', NOW)
+    verify_vigie_signature("k", b'{"a":1}', header, NOW + 10)
+
+
+def test_it_accepts_any_of_several_signatures_during_rotation() -> None:
+    """During a secret rotation one valid v1 value among several is enough."""
+    good = vigie_signature("new", b"body", NOW)
+    old = vigie_signature("old", b"body", NOW).split("v1=")[1]
+    verify_vigie_signature("new", b"body", f"{good},v1={old}", NOW)
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (None, "missing"),
+        ("", "missing"),
+        ("v1=abc", "expected"),
+        ("t=abc,v1=00", "unix timestamp"),
+        (vigie_signature("k", b"body", NOW - 301), "from now"),
+        (vigie_signature("k", b"body", NOW + 301), "from now"),
+        (vigie_signature("k", b"other body", NOW), "does not match"),
+        (vigie_signature("wrong", b"body", NOW), "does not match"),
+    ],
+)
+def test_it_refuses_bad_signatures(header: str | None, message: str) -> None:
+    """Missing, malformed, stale, future, wrong-body and wrong-secret signatures are refused."""
+    with pytest.raises(SignatureError, match=message):
+        verify_vigie_signature("k", b"body", header, NOW)
+
+
+def test_it_checks_meta_signatures() -> None:
+    """X-Hub-Signature-256 is sha256=<hex HMAC of the raw body with the app secret>."""
+    verify_meta_signature("app", b"{}", meta_signature("app", b"{}"))
+    for header in (None, "sha1=00", meta_signature("app", b"{ }"), meta_signature("x", b"{}")):
+        with pytest.raises(SignatureError):
+            verify_meta_signature("app", b"{}", header)

@@ -1,0 +1,62 @@
+"""Settings.from_env: defaults, switches, strict parsing and secrets from files."""
+
+from pathlib import Path
+
+import pytest
+
+from vigie.settings import DEV_SOURCE_SECRET, Settings, SettingsError
+
+
+def test_it_defaults_to_embedded_sqlite_and_broker(tmp_path: Path) -> None:
+    """With no configuration, the database and the broker are SQLite files in the data dir."""
+    settings = Settings.from_env({"VIGIE_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path}/vigie.sqlite3"
+    assert settings.broker_url == f"sqla+sqlite:///{tmp_path}/broker.sqlite3"
+    assert settings.uses_embedded_broker
+    assert settings.sources["demo"].secret == DEV_SOURCE_SECRET
+
+
+def test_it_switches_to_postgres_and_redis_from_urls() -> None:
+    """DATABASE_URL and REDIS_URL select PostgreSQL (psycopg 3) and Redis."""
+    settings = Settings.from_env(
+        {"DATABASE_URL": "postgres://u:p@db/vigie", "REDIS_URL": "redis://cache:6379/0"}
+    )
+    assert settings.database_url == "postgresql+psycopg://u:p@db/vigie"
+    assert settings.broker_url == "redis://cache:6379/0"
+    assert not settings.uses_embedded_broker
+
+
+def test_it_reads_source_secrets_from_files(tmp_path: Path) -> None:
+    """A source secret may come from VIGIE_SOURCE_<NAME>_SECRET_FILE."""
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("s3cret\n")
+    settings = Settings.from_env(
+        {
+            "VIGIE_SOURCES": "crm, shop-eu",
+            "VIGIE_SOURCE_CRM_SECRET_FILE": str(secret_file),
+            "VIGIE_SOURCE_SHOP_EU_SECRET": "other",
+            "VIGIE_SOURCE_SHOP_EU_CALLBACK_URL": "https://shop.example/hook",
+        }
+    )
+    assert settings.sources["crm"].secret == "s3cret"
+    assert settings.sources["shop-eu"].callback_url == "https://shop.example/hook"
+    assert "demo" not in settings.sources
+
+
+@pytest.mark.parametrize(
+    ("environ", "names"),
+    [
+        ({"VIGIE_LOG_JSON": "maybe"}, "VIGIE_LOG_JSON"),
+        ({"PORT": "eighty"}, "PORT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"VIGIE_ENV": "staging"}, "VIGIE_ENV"),
+        ({"VIGIE_SOURCES": "crm"}, "VIGIE_SOURCE_CRM_SECRET"),
+        ({"VIGIE_SOURCES": "Bad Name"}, "VIGIE_SOURCES"),
+        ({"SENTRY_DSN_FILE": "/nonexistent/dsn"}, "SENTRY_DSN_FILE"),
+        ({"VIGIE_ENV": "production"}, "VIGIE_SOURCES"),
+    ],
+)
+def test_it_names_the_variable_in_errors(environ: dict[str, str], names: str) -> None:
+    """A malformed or missing setting raises an error naming the variable."""
+    with pytest.raises(SettingsError, match=names):
+        Settings.from_env(environ)
