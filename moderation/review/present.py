@@ -55,11 +55,23 @@ def uncertainty(scores: dict[str, Any]) -> str:
     return text
 
 
-def highlight(text: str, phrases: Any) -> list[tuple[str, bool]]:
-    """Split text into (segment, drove_the_score) parts for the phrases a scorer reported.
+MIN_SPAN_WEIGHT = 0.05  # a span that moved a score by less than this is not highlighted
 
-    Scorers may put the words or sentences that drove their scores in `scores["highlights"]`
-    (a list of strings); without it the text comes back whole, unmarked.
+
+def drivers(scores: dict[str, Any]) -> list[str]:
+    """The words or sentences that pushed a score up, from the scorer's explanation spans."""
+    spans = scores.get("spans") or []
+    return [
+        str(span["text"])
+        for span in spans
+        if isinstance(span, dict) and float(span.get("weight", 0)) >= MIN_SPAN_WEIGHT
+    ]
+
+
+def highlight(text: str, phrases: Any) -> list[tuple[str, bool]]:
+    """Split text into (segment, drove_the_score) parts for the given phrases.
+
+    Without phrases (the comment was not explained) the text comes back whole, unmarked.
     """
     wanted = [p for p in phrases or [] if isinstance(p, str) and p.strip()] if phrases else []
     if not wanted:
@@ -189,7 +201,7 @@ def item_detail(session: Session, item: ReviewItem) -> dict[str, Any]:
             "removed_on_vigie": history.removed,
         },
         "scores": score_lines(item.decision.scores),
-        "highlighted": highlight(comment.text, item.decision.scores.get("highlights")),
+        "highlighted": highlight(comment.text, drivers(item.decision.scores)),
         "context": thread_context(session, comment),
         "verdict": str(item.verdict) if item.verdict else None,
         "decided_by": item.decider.username if item.decider else None,

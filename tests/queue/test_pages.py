@@ -230,9 +230,13 @@ def test_it_draws_the_dashboard_charts(api: FlaskClient, db: Session) -> None:
 
 
 def test_it_highlights_what_drove_the_scores(api: FlaskClient, db: Session) -> None:
-    """Phrases in scores["highlights"] are marked in the comment, escaped like the rest."""
+    """Spans that pushed a score up are marked in the comment, escaped like the rest."""
     add_user(db, "mia")
-    scores = {"toxicity": 0.7, "confidence": 0.5, "highlights": ["clowns"]}
+    spans = [
+        {"score": "toxicity", "start": 22, "end": 28, "text": "clowns", "weight": 0.4},
+        {"score": "toxicity", "start": 0, "end": 3, "text": "You", "weight": 0.01},
+    ]
+    scores = {"toxicity": 0.7, "confidence": 0.5, "spans": spans}
     item_id = _queued(db, text="You <b>people</b> are clowns", scores=scores)
     log_in(api, "mia")
     page = api.get(f"/queue/items/{item_id}").get_data(as_text=True)
