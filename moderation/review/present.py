@@ -55,7 +55,7 @@ def uncertainty(scores: dict[str, Any]) -> str:
     return text
 
 
-MIN_SPAN_WEIGHT = 0.05  # a span that moved a score by less than this is not highlighted
+MIN_SPAN_WEIGHT = 0.1  # a span that moved a score by less than this is not highlighted
 
 
 def drivers(scores: dict[str, Any]) -> list[str]:
