@@ -52,15 +52,36 @@ def decision_payload(comment: Comment, decision: Decision) -> dict[str, Any]:
 def queue_callback(
     session: Session, comment: Comment, decision: Decision, url: str | None, now: datetime
 ) -> Delivery | None:
-    """Write the outbox row for a decision when its source has a callback URL."""
+    """Write the outbox row for a machine decision when its source has a callback URL."""
     if not url:
         return None
+    return outbox(
+        session,
+        decision.id,
+        "machine",
+        comment.source,
+        url,
+        decision_payload(comment, decision),
+        now,
+    )
+
+
+def outbox(
+    session: Session,
+    decision_id: int,
+    kind: str,
+    source: str,
+    url: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> Delivery:
+    """Add a pending delivery, due now; the caller's commit makes it durable."""
     delivery = Delivery(
-        decision_id=decision.id,
-        kind="machine",
-        source=comment.source,
+        decision_id=decision_id,
+        kind=kind,
+        source=source,
         url=url,
-        payload=decision_payload(comment, decision),
+        payload=payload,
         status=DeliveryStatus.PENDING,
         attempts=0,
         next_attempt_at=now,

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from moderation.models import Delivery, DeliveryStatus
+from moderation.delivery import outbox
+from moderation.models import Delivery
 from moderation.review.models import AuditEntry, ItemStatus, ReviewItem, User, Verdict
 
 CORRECTIONS = ("ironic", "not_ironic", "toxic", "not_toxic", "spam", "wrong_language")
@@ -245,16 +246,12 @@ def _queue_callback(
     url = callback_url(item.comment.source)
     if not url or item.verdict not in DELIVERED_VERDICTS:
         return None
-    delivery = Delivery(
-        decision_id=item.decision_id,
-        kind="moderator",
-        source=item.comment.source,
-        url=url,
-        payload=moderator_payload(item, user),
-        status=DeliveryStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
+    return outbox(
+        session,
+        item.decision_id,
+        "moderator",
+        item.comment.source,
+        url,
+        moderator_payload(item, user),
+        now,
     )
-    session.add(delivery)
-    return delivery
