@@ -55,7 +55,7 @@ def test_it_stores_the_rules_tags_and_review_priority(session: Session) -> None:
     decisions = {d.comment.external_id: d for d in session.scalars(select(Decision))}
     threat = decisions["threat"]
     assert (threat.action, threat.review_priority) == (Action.ESCALATE, "urgent")
-    assert threat.tags[0] == "threat", "the deciding rule's tags come first"
+    assert threat.tags[0] == "threat", "violent-threat runs first (priority 100)"
     assert (decisions["ok"].tags, decisions["ok"].review_priority) == ([], None)
 
 
