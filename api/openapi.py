@@ -92,8 +92,16 @@ def spec() -> dict[str, Any]:
                         "platform": {"type": "string"},
                         "language": {"type": ["string", "null"]},
                         "reason": {"type": "string", "description": "the machine's first rule"},
-                        "tags": {"type": "array", "items": {"type": "string"}},
+                        "tags": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "the machine's action, the rules' tags, score labels",
+                        },
                         "priority": {"type": "number", "description": "boost in minutes"},
+                        "review_priority": {
+                            "enum": ["low", "normal", "high", "urgent", None],
+                            "description": "the queue priority the rules asked for",
+                        },
                         "queued_at": {"type": "string", "format": "date-time"},
                         "claimed_by": {"type": ["string", "null"]},
                         "claim_expires_at": {"type": ["string", "null"]},

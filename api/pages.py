@@ -35,6 +35,7 @@ from moderation.review import accounts, queue, stats
 from moderation.review.decide import CORRECTIONS, Choice, ReviewConflict, decide, explain
 from moderation.review.models import AuditEntry, ReviewItem, Role, User, Verdict
 from moderation.review.present import audit_json, item_detail, item_summary
+from rules.model import RulesError
 
 bp = Blueprint("pages", __name__)
 
@@ -131,8 +132,21 @@ def queue_page() -> ResponseReturnValue:
         oldest_wait=waited,
         items=items,
         filters=filters,
+        tag_choices=_tag_choices(filters.tag),
         args=request.args,
     )
+
+
+def _tag_choices(selected: str | None) -> list[str]:
+    """The tag filter's options: queue actions, score labels, the current rules' tags."""
+    try:
+        rule_tags = runtime().rulebook.tags
+    except RulesError:  # no valid rules ever loaded: /readyz says so; filter on the rest
+        rule_tags = ()
+    found = ["review", "escalate", *queue.SCORE_TAGS, *rule_tags]
+    if selected:
+        found.append(selected)  # e.g. a tag an edited rule file no longer has
+    return list(dict.fromkeys(found))
 
 
 @bp.route("/queue/next", methods=["GET", "POST"])

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -128,6 +129,10 @@ class Decision(Base):
     action: Mapped[Action] = mapped_column(_enum(Action, "action"))
     reasons: Mapped[list[str]] = mapped_column(JSON)
     rule_ids: Mapped[list[str]] = mapped_column(JSON)
+    # The matching rules' tags, and the queue priority the rules asked for (low, normal, high,
+    # urgent; None for approve and remove). Decisions stored before 0004 have [] and None.
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    review_priority: Mapped[str | None] = mapped_column(String(16))
     scores: Mapped[dict[str, Any]]
     model_version: Mapped[str] = mapped_column(String(64))
     rules_version: Mapped[str] = mapped_column(String(64))

@@ -88,6 +88,8 @@ def _decision(comment: Comment, scores: Scores, verdict: Verdict, now: datetime)
         action=Action(verdict.action),
         reasons=list(verdict.reasons),
         rule_ids=list(verdict.recorded_rule_ids),
+        tags=list(verdict.tags),
+        review_priority=verdict.priority,
         scores=scores.to_dict(),
         model_version=scores.model_version,
         rules_version=verdict.rules_version,

@@ -241,11 +241,25 @@ class _Window:
 def human_actions(session: Any, comment_ids: list[int]) -> dict[int, str]:
     """Moderators' final action (approve, remove, escalate) per comment id.
 
-    No table stores human decisions yet: the review-queue issue adds them. It then only needs
-    to fill this function in (one query); the back-test already reports precision and recall
-    for every comment that has an entry here.
+    Read from the review queue: an item is decided once (compare-and-set), so its verdict is
+    the moderators' last word; a skip leaves the item open and is no decision. Only comments
+    the machine sent to review or escalate have one.
     """
-    return {}
+    if not comment_ids:
+        return {}
+    from sqlalchemy import select
+
+    from moderation.review.models import ItemStatus, ReviewItem, Verdict
+
+    final = (Verdict.APPROVE, Verdict.REMOVE, Verdict.ESCALATE)
+    rows = session.execute(
+        select(ReviewItem.comment_id, ReviewItem.verdict).where(
+            ReviewItem.comment_id.in_(comment_ids),
+            ReviewItem.status == ItemStatus.DECIDED,
+            ReviewItem.verdict.in_(final),
+        )
+    )
+    return {comment_id: str(verdict) for comment_id, verdict in rows}
 
 
 def _print_report(report: Report, platform: str, since: str, against: str, book: RuleBook) -> None:

@@ -65,6 +65,19 @@ class RuleBook:
     def for_platform(self, platform: str) -> RuleSet:
         return self.sets.get(platform) or self.sets["default"]
 
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """Every tag a live rule of any platform can add, in rule order, each once."""
+        return tuple(
+            dict.fromkeys(
+                tag
+                for name in sorted(self.sets)
+                for rule in self.sets[name].rules
+                if not rule.shadow
+                for tag in rule.tags
+            )
+        )
+
 
 @dataclass(frozen=True)
 class ShadowMatch:

@@ -101,6 +101,7 @@ def item_summary(item: ReviewItem) -> dict[str, Any]:
         "reason": item.reason,
         "tags": item.tags,
         "priority": item.priority,
+        "review_priority": decision.review_priority,
         "queued_at": item.queued_at.isoformat(),
         "claimed_by": item.claimer.username if item.claimer else None,
         "claim_expires_at": item.claim_expires_at.isoformat() if item.claim_expires_at else None,
@@ -110,6 +111,7 @@ def item_summary(item: ReviewItem) -> dict[str, Any]:
             "action": str(decision.action),
             "reasons": decision.reasons,
             "rule_ids": decision.rule_ids,
+            "tags": decision.tags,
         },
         "why": uncertainty(decision.scores),
     }

@@ -8,12 +8,13 @@ the item claimable again without any clean-up job.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, String, cast, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from moderation.models import Action, Comment, Decision
@@ -40,7 +41,9 @@ def enqueue(
     """Queue a decision for people when the machine said review or escalate."""
     if decision.action not in QUEUED_ACTIONS:
         return None
-    parts = priority(str(decision.action), decision.scores, comment.author_followers)
+    parts = priority(
+        str(decision.action), decision.scores, comment.author_followers, decision.review_priority
+    )
     item = ReviewItem(
         comment_id=comment.id,
         decision_id=decision.id,
@@ -59,17 +62,20 @@ def enqueue(
     return item
 
 
+SCORE_TAGS = ("ironic", "toxic", "negative")
+
+
 def tags(decision: Decision) -> list[str]:
-    """Short labels a moderator filters on: the machine's action and what the scores suggest."""
+    """Labels a moderator filters on: the machine's action, the rules' tags, what scores suggest."""
     scores = decision.scores
-    found = [str(decision.action)]
+    found = [str(decision.action), *(decision.tags or [])]
     if float(scores.get("irony", 0)) >= 0.5:
         found.append("ironic")
     if float(scores.get("toxicity", 0)) >= 0.5:
         found.append("toxic")
     if str(scores.get("sentiment", "")) == "negative":
         found.append("negative")
-    return found
+    return list(dict.fromkeys(found))
 
 
 @dataclass(frozen=True)
@@ -88,10 +94,11 @@ def _filtered(query: Select, filters: Filters) -> Select:  # type: ignore[type-a
     if filters.reason:
         query = query.where(ReviewItem.reason == filters.reason)
     if filters.tag:
-        # Tags are a short JSON list; a quoted substring match works on SQLite and PostgreSQL.
-        from sqlalchemy import String, cast
-
-        query = query.where(cast(ReviewItem.tags, String).contains(f'"{filters.tag}"'))
+        # Tags are a short JSON list stored as text (json, not jsonb, on PostgreSQL): look for the
+        # tag as its JSON string, encoded as it was stored (non-ASCII escaped, quotes and
+        # backslashes too), with LIKE's own wildcards (`_`, `%`) escaped.
+        needle = json.dumps(filters.tag)
+        query = query.where(cast(ReviewItem.tags, String).contains(needle, autoescape=True))
     return query
 
 
@@ -133,8 +140,6 @@ def counts(session: Session, filters: Filters, now: datetime) -> Counts:
     ).where(ReviewItem.status == ItemStatus.OPEN)
     total, claimed, oldest = session.execute(_filtered(query, filters)).one()
     if oldest is not None and oldest.tzinfo is None:
-        from datetime import UTC
-
         oldest = oldest.replace(tzinfo=UTC)  # func.min bypasses the column type on SQLite
     return Counts(int(total), int(claimed), oldest)
 

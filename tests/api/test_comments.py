@@ -28,6 +28,8 @@ def test_it_returns_the_comment_with_its_decision(client: FlaskClient, app: Flas
     assert decided["decision"]["action"] == "remove"
     assert decided["decision"]["scores"]["toxicity"] > 0.9
     assert decided["decision"]["rules_version"]
+    assert "harassment" in decided["decision"]["tags"]  # tell-to-die
+    assert decided["decision"]["review_priority"] is None, "a removal goes to no queue"
     assert decided["decision"]["callbacks"] == []
 
 

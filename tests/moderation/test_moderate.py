@@ -43,6 +43,22 @@ def test_it_decides_each_comment_with_scores_and_versions(session: Session) -> N
     assert session.get(Comment, ids[0]).status == CommentStatus.DECIDED
 
 
+def test_it_stores_the_rules_tags_and_review_priority(session: Session) -> None:
+    """A decision keeps every matching rule's tags and the queue priority the rules chose."""
+    ids = _store(
+        session,
+        comment("threat", text="Je vais te tuer, je sais où tu habites"),
+        comment("ok", text="Thanks, the delivery was quick!"),
+    )
+    moderate(session, ids, scorer, rulebook, NOW)
+    session.commit()
+    decisions = {d.comment.external_id: d for d in session.scalars(select(Decision))}
+    threat = decisions["threat"]
+    assert (threat.action, threat.review_priority) == (Action.ESCALATE, "urgent")
+    assert threat.tags[0] == "threat", "violent-threat runs first (priority 100)"
+    assert (decisions["ok"].tags, decisions["ok"].review_priority) == ([], None)
+
+
 def test_it_decides_a_comment_once_however_often_it_runs(session: Session) -> None:
     """Running moderate again on decided comments stores nothing more."""
     ids = _store(session, comment("a"), comment("b"))

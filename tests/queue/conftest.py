@@ -30,7 +30,11 @@ def add_item(
     at: datetime = NOW,
     **comment: Any,
 ) -> ReviewItem:
-    """A stored comment, its machine decision and its queue item."""
+    """A stored comment, its machine decision and its queue item.
+
+    `rule_tags` and `review_priority` go on the decision (what the rules said); any other
+    keyword overrides a comment field.
+    """
     scores = comment.pop("scores", None) or {
         "toxicity": 0.55,
         "irony": 0.8,
@@ -41,6 +45,8 @@ def add_item(
         "confidence": 0.4,
         "model_version": "test",
     }
+    rule_tags = comment.pop("rule_tags", [])
+    review_priority = comment.pop("review_priority", None)
     n = next(_ids)
     fields: dict[str, Any] = {
         "source": "acme",
@@ -65,6 +71,8 @@ def add_item(
         action=action,
         reasons=["ironic and moderately toxic"],
         rule_ids=["irony-uncertain"],
+        tags=rule_tags,
+        review_priority=review_priority,
         scores=scores,
         model_version="test",
         rules_version="test",

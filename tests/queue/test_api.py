@@ -74,6 +74,19 @@ def test_it_shows_one_item_with_context_and_history(api: FlaskClient, db: Sessio
     assert api.get("/v1/review/items/999", headers=headers).status_code == 404
 
 
+def test_it_lists_and_filters_items_by_the_rules_tags(api: FlaskClient, db: Session) -> None:
+    """Items carry the rules' tags and review priority; ?tag= filters on them."""
+    _, headers = _moderator(db)
+    spam = _queued(db, rule_tags=["spam"], review_priority="low")
+    _queued(db)
+    answer = api.get("/v1/review/items?tag=spam", headers=headers).json
+    assert [i["id"] for i in answer["items"]] == [spam]
+    assert "spam" in answer["items"][0]["tags"]
+    assert answer["items"][0]["review_priority"] == "low"
+    assert answer["items"][0]["machine"]["tags"] == ["spam"]
+    assert answer["counts"]["open"] == 1
+
+
 def test_it_claims_the_next_item_and_then_reports_an_empty_queue(
     api: FlaskClient, db: Session
 ) -> None:

@@ -130,6 +130,32 @@ def test_it_filters_the_queue_page(api: FlaskClient, db: Session) -> None:
     assert 'id="count-open">1<' in page
 
 
+def test_it_filters_the_queue_page_by_a_rule_tag(api: FlaskClient, db: Session) -> None:
+    """The tag filter offers the current rules' tags and narrows the list to one of them."""
+    add_user(db, "mia")
+    _queued(db, text="a threat", rule_tags=["threat"])
+    _queued(db, text="a pile-on", rule_tags=["pile-on"])
+    log_in(api, "mia")
+    page = api.get("/queue?tag=threat").get_data(as_text=True)
+    options = re.findall(r"<option ?(selected)?>([^<]+)</option>", page)
+    assert ("selected", "threat") in options
+    assert ("", "self-harm") in options, "tags of the shipped rules are offered"
+    assert "a threat" in page and "a pile-on" not in page
+    assert 'id="count-open">1<' in page
+
+
+def test_it_shows_the_rules_tags_and_priority_on_the_item_page(
+    api: FlaskClient, db: Session
+) -> None:
+    """The item page lists the item's tags, each linking to the queue filtered by it."""
+    add_user(db, "mia")
+    item_id = _queued(db, rule_tags=["pile-on"], review_priority="high")
+    log_in(api, "mia")
+    page = api.get(f"/queue/items/{item_id}").get_data(as_text=True)
+    assert '<a class="tag" href="/queue?tag=pile-on">pile-on</a>' in page
+    assert 'id="review-priority">high<' in page
+
+
 def test_it_claims_an_item_when_opened_and_shows_it_is_taken(
     api: FlaskClient, review_app: object, db: Session
 ) -> None:

@@ -117,3 +117,17 @@ def test_it_filters_and_counts_on_postgres(pg_runtime: Runtime) -> None:
         assert len(ironic) == 3
         assert queue.open_items(session, queue.Filters(tag="raid")) == []
         assert (found.open, found.claimed, found.oldest_queued_at) == (3, 1, NOW)
+
+
+def test_it_filters_by_tag_on_postgres(pg_runtime: Runtime) -> None:
+    """Tag filters match whole tags on PostgreSQL's json columns too, accents and `_` included."""
+    with pg_runtime.sessions.begin() as session:
+        hate = add_item(session, rule_tags=["hate_speech"]).id
+        add_item(session, rule_tags=["hatexspeech"])
+        menace = add_item(session, rule_tags=["menace-armée"]).id
+    with pg_runtime.sessions() as session:
+        found = {
+            tag: [i.id for i in queue.open_items(session, queue.Filters(tag=tag))]
+            for tag in ("hate_speech", "menace-armée", "hate")
+        }
+    assert found == {"hate_speech": [hate], "menace-armée": [menace], "hate": []}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
 from moderation.models import Action
@@ -40,6 +41,60 @@ def test_it_ranks_severe_far_reaching_uncertain_items_as_if_they_waited_longer()
     assert calm.boost_minutes == 0
     assert worst.boost_minutes == 60 * 2 + 30 + 30
     assert worst.rank_at(NOW) == NOW - timedelta(minutes=180)
+
+
+@pytest.mark.parametrize(
+    ("review_priority", "minutes"),
+    [("low", -30), ("normal", 0), (None, 0), ("high", 30), ("urgent", 60)],
+)
+def test_it_adds_the_rules_review_priority_to_the_boost(
+    review_priority: str | None, minutes: float
+) -> None:
+    """A rule's queue priority moves the item by a fixed number of minutes; none is normal."""
+    scores = {"toxicity": 0.5, "confidence": 0.5}
+    base = priority("review", scores, 100)
+    parts = priority("review", scores, 100, review_priority)
+    assert parts.boost_minutes - base.boost_minutes == minutes
+
+
+def test_it_ranks_items_by_the_rules_review_priority(session: Session) -> None:
+    """With the same scores, high outranks normal, and low waits behind a newer normal item."""
+    low = add_item(session, at=NOW - timedelta(minutes=20), review_priority="low")
+    normal = add_item(session, at=NOW, review_priority="normal")
+    high = add_item(session, at=NOW, review_priority="high")
+    ids = [i.id for i in queue.open_items(session, queue.Filters())]
+    assert ids == [high.id, normal.id, low.id]
+
+
+def test_it_tags_items_with_the_rules_tags(session: Session) -> None:
+    """An item carries the machine's action, the rules' tags and the score labels, once each."""
+    item = add_item(session, rule_tags=["threat", "toxic"])
+    assert item.tags == ["review", "threat", "toxic", "ironic", "negative"]
+
+
+def test_it_filters_by_a_rule_tag(session: Session) -> None:
+    """The tag filter finds items by a tag their rules added, and only whole tags."""
+    spam = add_item(session, rule_tags=["spam"])
+    suspect = add_item(session, rule_tags=["spam-suspect"])
+    add_item(session)
+    assert [i.id for i in queue.open_items(session, queue.Filters(tag="spam"))] == [spam.id]
+    assert [i.id for i in queue.open_items(session, queue.Filters(tag="spam-suspect"))] == [
+        suspect.id
+    ]
+    assert queue.open_items(session, queue.Filters(tag="spam-")) == []
+
+
+def test_it_filters_by_tags_with_wildcards_and_accents_literally(session: Session) -> None:
+    """`_` and `%` are not LIKE wildcards in a tag filter; accented tags match as written."""
+    hate = add_item(session, rule_tags=["hate_speech"])
+    add_item(session, rule_tags=["hatexspeech"])
+    menace = add_item(session, rule_tags=["menace-armée"])
+    assert [i.id for i in queue.open_items(session, queue.Filters(tag="hate_speech"))] == [hate.id]
+    assert queue.open_items(session, queue.Filters(tag="%")) == []
+    assert [i.id for i in queue.open_items(session, queue.Filters(tag="menace-armée"))] == [
+        menace.id
+    ]
+    assert queue.counts(session, queue.Filters(tag="menace-armée"), NOW).open == 1
 
 
 def test_it_orders_by_priority_then_waiting_time(session: Session) -> None:

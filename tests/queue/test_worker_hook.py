@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from moderation.ingest import parse_vigie_payload, store_comments
 from moderation.models import Action, Decision
 from moderation.review.models import ReviewItem
+from moderation.review.priority import priority
 from tests.queue.conftest import NOW
 from tests.support import comment
 from vigie.runtime import Runtime
@@ -37,3 +38,19 @@ def test_it_queues_exactly_the_decisions_sent_to_people(runtime: Runtime, sessio
     assert queued == for_people
     # The sample has texts the rules send to people; without one, this test would prove little.
     assert for_people, [(d.action, d.scores.get("toxicity")) for d in decisions]
+
+
+def test_it_queues_a_threat_with_its_rule_tag_at_urgent_priority(
+    runtime: Runtime, session: Session
+) -> None:
+    """A rule's tags reach the item, and its queue priority adds to the item's rank boost."""
+    text = "Je vais te tuer, je sais où tu habites"
+    stored = store_comments(session, parse_vigie_payload(comment("t1", text=text)), "acme", NOW)
+    session.commit()
+    score(runtime, stored.new_ids)
+    item = session.scalars(select(ReviewItem)).one()
+    assert "threat" in item.tags
+    assert item.decision.review_priority == "urgent"
+    parts = priority("escalate", item.decision.scores, item.comment.author_followers, "urgent")
+    assert item.priority == round(parts.boost_minutes, 2)
+    assert parts.rule_minutes == 60

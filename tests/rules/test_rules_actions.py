@@ -228,3 +228,17 @@ def test_it_stores_the_rules_version_on_every_verdict() -> None:
     one = book_from(SHADOWED)
     assert decide(one, "hmm").rules_version == one.version == book_from(SHADOWED).version
     assert book_from(SHADOWED + "\n# edited\n").version != one.version
+
+
+def test_it_lists_the_tags_live_rules_can_add() -> None:
+    """A rule book's tags: every live rule's tags across platforms, once each; not shadow ones."""
+    book = book_from(
+        """
+        rules:
+          - {id: a, description: d, when: {words: [x]}, action: remove, tags: [spam, abuse]}
+          - {id: b, description: d, when: {words: [y]}, tags: [spam]}
+          - {id: c, description: d, when: {words: [z]}, action: remove, tags: [new], shadow: true}
+        """,
+        x="rules: [{id: d, description: d, when: {words: [w]}, tags: [banter]}]",
+    )
+    assert book.tags == ("spam", "abuse", "banter")

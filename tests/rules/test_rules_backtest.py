@@ -9,11 +9,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rules_helpers import book_from, facts, scores
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation.models import Action, Base, Comment, CommentStatus, Decision
+from moderation.review import accounts, queue
+from moderation.review.decide import Choice, decide
+from moderation.review.models import Role, Verdict
 from rules.backtest import Replayed, backtest, parse_since
-from rules.cli import replayed, rules_cli
+from rules.cli import human_actions, replayed, rules_cli
+from vigie import migrate
 from vigie.db import make_engine
 
 OLD = "rules: [{id: abuse, description: d, when: {toxicity: '> 0.9'}, action: remove}]"
@@ -89,10 +94,10 @@ def test_it_reports_no_precision_without_human_decisions() -> None:
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[str]:
-    """A SQLite database with the schema and a few decided comments on 'web'."""
+    """A migrated SQLite database with a few decided comments on 'web'."""
     url = f"sqlite:///{tmp_path}/vigie.sqlite3"
+    migrate.upgrade(url)  # the back-test also reads the review queue's tables
     engine = make_engine(url)
-    Base.metadata.create_all(engine)
     now = datetime.now(UTC)
     rows = [("c1", "you absolute clown", 0.8, now), ("c2", "merci !", 0.02, now),
             ("c3", "old and toxic", 0.8, now - timedelta(days=60))]  # fmt: skip
@@ -162,3 +167,83 @@ def test_it_rebuilds_thread_and_author_facts_from_the_window(tmp_path: Path) -> 
     ]
     assert seen == [(0, None, 0), (1, "remove", 1), (2, "approve", 1)]
     assert {i.facts.language for i in items} == {"fr"}
+
+
+@pytest.fixture
+def moderated(tmp_path: Path) -> Iterator[str]:
+    """A migrated SQLite database where moderators decided some of the machine's reviews.
+
+    Rows are made by the review queue's own functions: enqueue, claim, decide (and skip).
+    """
+    url = f"sqlite:///{tmp_path}/moderated.sqlite3"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    rows = [  # (external id, text, toxicity, the moderator's verdict; None: never decided)
+        ("c1", "you absolute clown", 0.8, Verdict.REMOVE),
+        ("c2", "merci !", 0.02, Verdict.APPROVE),
+        ("c4", "buy my spam now", 0.1, Verdict.REMOVE),
+        ("c5", "you clown, love it", 0.8, Verdict.APPROVE),
+        ("c6", "still waiting", 0.8, Verdict.SKIP),
+        ("c7", "nobody looked", 0.8, None),
+    ]
+    with Session(engine) as session, session.begin():
+        mia = accounts.create_user(session, "mia", "correct horse battery", Role.MODERATOR, now)
+        for n, (external_id, text, toxicity, verdict) in enumerate(rows):
+            when = now - timedelta(hours=1) + timedelta(seconds=n)
+            comment = Comment(
+                source="demo", platform="web", external_id=external_id, author_id=f"a{n}",
+                text=text, created_at=when, received_at=when, status=CommentStatus.DECIDED,
+            )  # fmt: skip
+            comment.decision = Decision(
+                action=Action.REVIEW, reasons=[], rule_ids=["old"], model_version="test",
+                rules_version="old", decided_at=when,
+                scores=scores(toxicity=toxicity).to_dict(),
+            )  # fmt: skip
+            session.add(comment)
+            session.flush()
+            item = queue.enqueue(session, comment, comment.decision, when)
+            assert item is not None
+            session.flush()
+            if verdict is not None:
+                assert queue.claim(session, item.id, mia.id, now, 300) is not None
+                decide(session, item.id, mia, Choice(verdict), now, lambda _source: None)
+    engine.dispose()
+    yield url
+
+
+def test_it_reads_the_moderators_decisions_from_the_review_queue(moderated: str) -> None:
+    """Decided items give the moderator's verdict; skipped and untouched items give none."""
+    engine = make_engine(moderated)
+    with Session(engine) as session:
+        ids = {
+            external: id_
+            for external, id_ in session.execute(select(Comment.external_id, Comment.id))
+        }
+        found = human_actions(session, list(ids.values()))
+    engine.dispose()
+    by_external = {external: found.get(comment_id) for external, comment_id in ids.items()}
+    assert by_external == {
+        "c1": "remove", "c2": "approve", "c4": "remove", "c5": "approve", "c6": None, "c7": None,
+    }  # fmt: skip
+
+
+def test_it_prints_precision_and_recall_against_moderators_from_the_command_line(
+    moderated: str, rules_dir: Path, tmp_path: Path
+) -> None:
+    """`vigie rules backtest` scores each rule against the review queue's human decisions."""
+    (rules_dir / "default.yaml").write_text(NEW)
+    env = {"DATABASE_URL": moderated, "VIGIE_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(
+        rules_cli,
+        ["backtest", "web", "--rules", str(rules_dir), "--since", "30d", "--against", "stored"],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert "6 web comments from the last 30d" in result.output
+    assert "precision/recall against 4 human decisions:" in result.output
+    # abuse (toxicity > 0.7) matched c1 (removed: right), c5 (approved: wrong), and c6, c7
+    # (undecided); the moderators removed c1 and c4, so it found one of two.
+    assert "  abuse: matched 4, precision 50%, recall 50%" in result.output
+    # the shadow rule matched c4 only, which the moderator removed.
+    assert "  trial [shadow]: matched 1, precision 100%, recall 50%" in result.output
