@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -17,6 +18,12 @@ from moderation.scoring import Scorer
 from rules import RuleBook, Verdict, evaluate
 
 log = logging.getLogger(__name__)
+
+
+class PendingText(NamedTuple):
+    id: int
+    text: str
+    language: str | None
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,40 @@ def moderate(
     now: datetime,
     on_decision: Callable[[Session, Comment, Decision], None] | None = None,
 ) -> Moderated:
-    """Decide every still-pending comment among `comment_ids`. The caller commits.
+    """Score and decide the still-pending comments among `comment_ids`, in one session.
+
+    Workers use `pending_texts` and `decide` instead, so that scoring (the slow part) runs
+    outside the write transaction.
+    """
+    scores = score_texts(scorer, pending_texts(session, comment_ids))
+    return decide(session, comment_ids, scores, rulebook, now, on_decision)
+
+
+def pending_texts(session: Session, comment_ids: Sequence[int]) -> list[PendingText]:
+    """Id, text and language of the comments among `comment_ids` still waiting for a decision."""
+    rows = session.execute(
+        select(Comment.id, Comment.text, Comment.language)
+        .where(Comment.id.in_(comment_ids), Comment.status == CommentStatus.PENDING)
+        .order_by(Comment.id)
+    )
+    return [PendingText(row.id, row.text, row.language) for row in rows]
+
+
+def score_texts(scorer: Scorer, texts: Sequence[PendingText]) -> dict[int, Scores]:
+    """Score a batch; the result maps each comment id to its scores."""
+    scores = scorer.score_batch([t.text for t in texts], [t.language for t in texts])
+    return {t.id: s for t, s in zip(texts, scores, strict=True)}
+
+
+def decide(
+    session: Session,
+    comment_ids: Sequence[int],
+    scores_by_id: Mapping[int, Scores],
+    rulebook: RuleBook,
+    now: datetime,
+    on_decision: Callable[[Session, Comment, Decision], None] | None = None,
+) -> Moderated:
+    """Apply the rules to scored comments and store their decisions. The caller commits.
 
     Safe to run twice on the same ids, concurrently or not: comments are moved from pending to
     decided with one compare-and-set UPDATE, and only the transaction that moved a comment
@@ -44,19 +84,19 @@ def moderate(
     claimed = set(
         session.execute(
             update(Comment)
-            .where(Comment.id.in_(comment_ids), Comment.status == CommentStatus.PENDING)
+            .where(Comment.id.in_(list(scores_by_id)), Comment.status == CommentStatus.PENDING)
             .values(status=CommentStatus.DECIDED)
             .returning(Comment.id)
             .execution_options(synchronize_session=False)
         ).scalars()
-    )
+    ) if scores_by_id else set()  # fmt: skip
     if not claimed:
         log.info("nothing to decide: already decided", extra={"comment_ids": len(comment_ids)})
         return Moderated([], len(comment_ids))
     comments = list(
         session.scalars(select(Comment).where(Comment.id.in_(claimed)).order_by(Comment.id))
     )
-    scores = scorer.score_batch([c.text for c in comments], [c.language for c in comments])
+    scores = [scores_by_id[c.id] for c in comments]
     prior = _prior_removals(session, comments)
     parents = _parent_actions(session, comments)
     depths = _reply_depths(session, comments)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from alerts import counts as alert_counts
 from moderation import delivery
 from moderation.models import Comment, Decision, Delivery
-from moderation.moderate import moderate, rescue_stale
+from moderation.moderate import decide, pending_texts, rescue_stale, score_texts
 from moderation.review import queue as review_queue
 from vigie.runtime import Runtime
 from workers import broker
@@ -50,8 +50,12 @@ def score(rt: Runtime, comment_ids: list[int]) -> list[int]:
             queued_deliveries.append(queued)
         review_queue.enqueue(session, comment, decision, now)
 
+    # Score outside the write transaction: on SQLite a writer locks the whole database.
+    with rt.sessions() as session:
+        texts = pending_texts(session, comment_ids)
+    scores = score_texts(rt.scorer, texts)
     with rt.sessions.begin() as session:
-        result = moderate(session, comment_ids, rt.scorer, rt.rulebook, now, on_decision)
+        result = decide(session, comment_ids, scores, rt.rulebook, now, on_decision)
     delivery_ids = [d.id for d in queued_deliveries]  # flushed by moderate, committed above
     log.info(
         "decided comments", extra={"decided": len(result.decision_ids), "skipped": result.skipped}
