@@ -154,9 +154,9 @@ def _choice(body: Any) -> tuple[Choice, bool]:
 def decide_item(item_id: int) -> ResponseReturnValue:
     """Approve, remove, escalate or skip an item you hold (group: its near-duplicates too)."""
     rt = runtime()
-    choice, group = _choice(request.get_json(silent=True))
     with rt.sessions.begin() as session:
-        user = bearer_user(session, "queue:write")
+        user = bearer_user(session, "queue:write")  # before the body: strangers learn nothing
+        choice, group = _choice(request.get_json(silent=True))
         try:
             decided = decide(session, item_id, user, choice, _now(), rt.callback_url, group)
         except ReviewConflict as exc:

@@ -11,13 +11,17 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from werkzeug.wrappers import Request
 
 from moderation.signing import meta_signature, vigie_signature
+from tests.conftest import make_settings
 from tests.support import SECRET
+from vigie import migrate
+from vigie.settings import Settings
 
 EXAMPLES = int(os.environ.get("VIGIE_FUZZ_EXAMPLES", "60"))
 CASES: Counter[str] = Counter()
@@ -60,5 +64,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture
-def examples() -> int:
-    return EXAMPLES
+def settings(tmp_path: Path) -> Settings:
+    """The usual test settings, with rate limits out of the way of deep fuzz runs."""
+    settings = make_settings(tmp_path, VIGIE_RATE_LIMIT_PER_SOURCE=10**9)
+    migrate.upgrade(settings.database_url)
+    return settings
