@@ -76,6 +76,9 @@ class Settings:
     rate_limit_per_source: int = 1200
     login_max_failures: int = 5
     login_max_failures_per_ip: int = 50
+    # VIGIE_RETENTION_DAYS: blank comment text and author handles after this many days
+    # (moderation/retention.py); None keeps them.
+    retention_days: int | None = None
 
     @property
     def is_production(self) -> bool:
@@ -155,6 +158,9 @@ class Settings:
             login_max_failures_per_ip=_int(
                 environ, "VIGIE_LOGIN_MAX_FAILURES_PER_IP", 50, 1, 10**6
             ),
+            retention_days=_int(environ, "VIGIE_RETENTION_DAYS", 0, 1, 36500)
+            if environ.get("VIGIE_RETENTION_DAYS")
+            else None,
         )
         if settings.is_production and not settings.sources and not settings.meta_app_secret:
             raise SettingsError(
