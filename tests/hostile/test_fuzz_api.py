@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import schemathesis
 from flask import Flask
@@ -16,22 +14,20 @@ from sqlalchemy.orm import Session
 
 from api.openapi import spec
 from moderation.models import Comment
+from moderation.review.accounts import SCOPES, create_token
 from moderation.review.models import Role
 from tests.hostile.conftest import EXAMPLES, SigningMiddleware, count
 from tests.queue.conftest import NOW, add_item, add_user
 from vigie.runtime import Runtime
 
 
-@pytest.fixture
-def signer(app: Flask, runtime: Runtime) -> Iterator[SigningMiddleware]:
+def signing(app: Flask, runtime: Runtime) -> SigningMiddleware:
     """The app behind a signer, with an admin token holding every scope and a queued item."""
-    from moderation.review.accounts import SCOPES, create_token
-
     with runtime.sessions.begin() as db:
         admin = add_user(db, "fuzz-admin", Role.ADMIN)
         token = create_token(db, admin, "fuzz", list(SCOPES), NOW)
         add_item(db)
-    yield SigningMiddleware(app, token.secret)
+    return SigningMiddleware(app, token.secret)
 
 
 def _comments(runtime: Runtime) -> int:
@@ -47,21 +43,22 @@ CASES = [(label, GenerationMode.POSITIVE) for label in LABELS] + [
 ]
 
 
-@pytest.mark.parametrize(("label", "mode"), CASES)
-def test_it_answers_every_fuzzed_request_with_a_documented_status(
-    label: str, mode: GenerationMode, signer: SigningMiddleware, runtime: Runtime
+def fuzz_operation(
+    app: Flask,
+    runtime: Runtime,
+    label: str,
+    mode: GenerationMode,
+    tag: str = "",
+    examples: int = EXAMPLES,
 ) -> None:
-    """Any generated request gets a documented 2xx/4xx, never a 500; a refusal stores nothing.
-
-    Positive cases follow the schemas (and reach the parsers, signed); negative ones break them.
-    """
-    served = schemathesis.openapi.from_wsgi("/v1/openapi.json", signer)
+    """Run schemathesis on one operation of the served description, signed, with the checks."""
+    served = schemathesis.openapi.from_wsgi("/v1/openapi.json", signing(app, runtime))
     operation = served.find_operation_by_label(label)
     assert operation is not None
 
     @given(case=operation.as_strategy(mode))
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         deadline=None,
         suppress_health_check=list(HealthCheck),
         database=None,
@@ -69,7 +66,7 @@ def test_it_answers_every_fuzzed_request_with_a_documented_status(
     def fuzz(case: schemathesis.Case) -> None:
         before = _comments(runtime)
         response = case.call()
-        count(f"schemathesis {mode.value} {label}")
+        count(f"schemathesis {tag}{mode.value} {label}")
         case.validate_response(
             response,
             checks=[not_a_server_error, status_code_conformance, content_type_conformance],
@@ -78,6 +75,17 @@ def test_it_answers_every_fuzzed_request_with_a_documented_status(
             assert _comments(runtime) == before
 
     fuzz()
+
+
+@pytest.mark.parametrize(("label", "mode"), CASES)
+def test_it_answers_every_fuzzed_request_with_a_documented_status(
+    label: str, mode: GenerationMode, app: Flask, runtime: Runtime
+) -> None:
+    """Any generated request gets a documented 2xx/4xx, never a 500; a refusal stores nothing.
+
+    Positive cases follow the schemas (and reach the parsers, signed); negative ones break them.
+    """
+    fuzz_operation(app, runtime, label, mode)
 
 
 def test_it_describes_every_public_route(app: Flask, client: object, session: Session) -> None:
