@@ -7,6 +7,7 @@ holding the user id only.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import UTC, datetime, timedelta
 from functools import wraps
@@ -100,9 +101,11 @@ def login() -> ResponseReturnValue:
                 "review/login.html", error=f"Too many failed logins. Try again in {minutes} min."
             )
             return page, 429, {"Retry-After": str(wait)}
+        password = request.form.get("password", "")
         with runtime().sessions.begin() as db:
-            user = accounts.authenticate(db, username, request.form.get("password", ""))
-            user_id = user.id if user else None
+            # No account name holds a NUL, and PostgreSQL would refuse the query (a 500).
+            found = None if "\x00" in username else accounts.authenticate(db, username, password)
+            user_id = found.id if found else None
         if user_id is None:
             for key, limit in limits:
                 runtime().limiter.hit(key, limit, time.time())
@@ -123,12 +126,20 @@ def _login_limits(username: str) -> list[tuple[str, Limit]]:
     """Failed logins are counted per username and per client address, over 15 minutes."""
     settings = runtime().settings
     return [
-        (f"login-user:{username.strip().lower()[:64]}", Limit(settings.login_max_failures, 900)),
+        # Hashed: any characters fit the key, and the counters hold no usernames.
+        (
+            f"login-user:{_digest(username.strip().lower())}",
+            Limit(settings.login_max_failures, 900),
+        ),
         (
             f"login-ip:{request.remote_addr or '-'}",
             Limit(settings.login_max_failures_per_ip, 900),
         ),
     ]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _login_wait(limits: list[tuple[str, Limit]]) -> int:

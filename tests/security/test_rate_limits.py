@@ -147,3 +147,16 @@ def test_it_limits_failed_logins_per_client_address(tmp_path: Path) -> None:
     client = create_app(runtime=Runtime(settings)).test_client()
     codes = [_log_in(client, f"user{i}", "wrong password!").status_code for i in range(3)]
     assert codes == [401, 401, 429]
+
+
+@pytest.mark.postgres
+def test_it_refuses_a_nul_username_on_postgres(
+    tmp_path: Path, pg_settings: object, pg_url: str
+) -> None:
+    """A username with a NUL is a wrong login (401) and counts as a failure, not a 500."""
+    settings = make_settings(tmp_path, DATABASE_URL=pg_url, VIGIE_LOGIN_MAX_FAILURES=1)
+    rt = Runtime(settings)
+    client = create_app(runtime=rt).test_client()
+    codes = [_log_in(client, "mia\x00", "wrong password!").status_code for _ in range(2)]
+    rt.close()
+    assert codes == [401, 429]
