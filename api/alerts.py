@@ -76,15 +76,35 @@ def create_silence() -> ResponseReturnValue:
         raise ApiError(400, "bad_request", "ends_at: expected an ISO 8601 time") from None
     if ends_at.tzinfo is None:
         raise ApiError(400, "bad_request", "ends_at: give a time zone (e.g. Z)")
+    try:
+        ends_at = ends_at.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+03:00 has no UTC equivalent
+        raise ApiError(400, "bad_request", "ends_at: out of range") from None
+    platform, topic = _text(data, "platform", 16), _text(data, "topic", 64)
+    reason = _text(data, "reason", 100_000) or ""
     with runtime().sessions.begin() as session:
         try:
             silence = interactions.add_silence(
-                session, data.get("platform"), data.get("topic"), ends_at.astimezone(UTC), source,
-                str(data.get("reason", ""))[:500], datetime.now(UTC),
+                session, platform, topic, ends_at, source, reason[:500], datetime.now(UTC),
             )  # fmt: skip
         except interactions.InteractionError as exc:
             raise ApiError(400, "bad_request", str(exc)) from None
         return jsonify({"id": silence.id, "ends_at": silence.ends_at.isoformat()}), 201
+
+
+def _text(data: dict[str, Any], key: str, max_chars: int) -> str | None:
+    """An optional string field the database can store: no NUL, no lone surrogate, bounded."""
+    value = data.get(key)
+    if value is None:
+        return None
+    problem = f"{key}: expected text of at most {max_chars} characters, without NUL"
+    if not isinstance(value, str) or len(value) > max_chars or "\x00" in value:
+        raise ApiError(400, "bad_request", problem)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, e.g. from "\ud800" in the JSON
+        raise ApiError(400, "bad_request", problem) from None
+    return value
 
 
 def _incident_json(i: Incident) -> dict[str, Any]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
 from api import alerts, comments, errors, health, openapi, pages, review, webhooks
+from api.errors import ApiError
 from vigie.runtime import Runtime
 from vigie.settings import Settings
 
@@ -23,6 +25,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.extensions["vigie"] = runtime
     _sessions(app, runtime.settings)
     errors.register(app)
+    app.url_value_preprocessor(_ids_fit_the_database)
+    app.before_request(_refuse_nul_in_url)
     CSRFProtect(app)
     for blueprint in (
         webhooks.bp,
@@ -53,3 +57,18 @@ def _sessions(app: Flask, settings: Settings) -> None:
         # every request with a signature or a bearer token and never read the session cookie.
         WTF_CSRF_CHECK_DEFAULT=False,
     )
+
+
+def _ids_fit_the_database(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # Row ids are 32-bit: a larger <int:...> in a URL is a 404, not an overflow in the query.
+    # (A converter with max= would do, but then Werkzeug answers some methods with a 405.)
+    if values and any(isinstance(v, int) and v > 2**31 - 1 for v in values.values()):
+        raise ApiError(404, "not_found", "no such id")
+
+
+def _refuse_nul_in_url() -> None:
+    # PostgreSQL text cannot hold NUL: a %00 in a path or filter would fail the query (a 500).
+    if "\x00" in request.path or any(
+        "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)
+    ):
+        raise ApiError(400, "bad_request", "NUL characters are not allowed in URLs")

@@ -8,6 +8,7 @@ from flask import current_app, request
 
 from api.errors import ApiError
 from moderation.signing import SignatureError, verify_vigie_signature
+from vigie.ratelimit import Limit
 from vigie.runtime import Runtime
 
 
@@ -38,4 +39,22 @@ def signed_source(signed: bytes) -> str:
         )
     except SignatureError as exc:
         raise ApiError(401, "bad_signature", str(exc)) from None
+    limit_source(name)
     return name
+
+
+def limit_source(name: str) -> None:
+    """429 with Retry-After once an authenticated source exceeds its requests a minute.
+
+    Counted after the signature check, so nobody can spend a source's allowance but the source.
+    """
+    rt = runtime()
+    per_minute = rt.settings.rate_limit_per_source
+    verdict = rt.limiter.hit(f"source:{name}", Limit(per_minute, 60), time.time())
+    if not verdict.allowed:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"source {name!r} sent more than {per_minute} requests this minute",
+            retry_after=verdict.retry_after_s,
+        )

@@ -16,15 +16,22 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error with an HTTP status, a short code and a human-readable detail."""
 
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+    def __init__(
+        self, status: int, code: str, detail: str, retry_after: int | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail, self.extra = status, code, detail, extra
+        self.retry_after = retry_after
 
 
-def error_response(status: int, code: str, detail: str, **extra: Any) -> ResponseReturnValue:
+def error_response(
+    status: int, code: str, detail: str, retry_after: int | None = None, **extra: Any
+) -> ResponseReturnValue:
     response = jsonify({"error": code, "detail": detail, **extra})
     response.status_code = status
-    if status == 503:
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    elif status == 503:
         response.headers["Retry-After"] = "5"
     return response
 
@@ -32,7 +39,7 @@ def error_response(status: int, code: str, detail: str, **extra: Any) -> Respons
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> ResponseReturnValue:
-        return error_response(exc.status, exc.code, exc.detail, **exc.extra)
+        return error_response(exc.status, exc.code, exc.detail, exc.retry_after, **exc.extra)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:

@@ -1,4 +1,7 @@
-"""The OpenAPI 3.1 description of the review queue API, served at /v1/openapi.json."""
+"""The OpenAPI 3.1 description of Vigie's HTTP API, served at /v1/openapi.json.
+
+The review queue API is described here; the source-facing endpoints in api/openapi_public.py.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
+from api import openapi_public
 from moderation.review.decide import CORRECTIONS
 from moderation.review.models import Verdict
 
@@ -31,8 +35,15 @@ _FILTERS = [
     {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
     for name in ("platform", "language", "reason", "tag")
 ]
-_ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ITEM_ID = {
+    "name": "item_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "maximum": 2**31 - 1},
+}
 _AUTH = {"401": _error("missing, unknown or revoked token"), "403": _error("scope or role")}
+_NO_ITEM = {"404": _error("no such item (or a negative id)")}
+_BAD_QUERY = {"400": _error("a query parameter is not an integer or is out of range")}
 
 
 def _op(summary: str, scope: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -46,14 +57,15 @@ def _op(summary: str, scope: str, responses: dict[str, Any], **extra: Any) -> di
 
 
 def spec() -> dict[str, Any]:
-    """The description; paths mirror api/review.py."""
+    """The description; paths mirror api/review.py and the routes in api/openapi_public.py."""
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Vigie review queue API",
+            "title": "Vigie API",
             "version": "1",
-            "description": "List, claim and decide the comments the machine sent to people, "
-            "and read the audit log. Claims are leases: decide before they expire.",
+            "description": "Push comments and read decisions (signed webhooks), read and silence "
+            "alerts, and list, claim and decide the comments the machine sent to people. "
+            "Claims are leases: decide before they expire.",
         },
         "components": {
             "securitySchemes": {
@@ -135,14 +147,16 @@ def spec() -> dict[str, Any]:
                     },
                 },
                 "Audit": {"type": "object", "properties": {"entries": {"type": "array"}}},
+                **openapi_public.SCHEMAS,
             },
         },
         "paths": {
+            **openapi_public.paths(),
             "/v1/review/items": {
                 "get": _op(
                     "Open items in priority order, with counts",
                     "queue:read",
-                    {"200": _ok("the queue", "ItemList")},
+                    {"200": _ok("the queue", "ItemList"), **_BAD_QUERY},
                     parameters=[
                         *_FILTERS,
                         {"name": "limit", "in": "query", "schema": {"type": "integer"}},
@@ -162,7 +176,11 @@ def spec() -> dict[str, Any]:
                 "post": _op(
                     "Claim the next available item",
                     "queue:write",
-                    {"200": _ok("the claimed item", "Item"), "404": _error("queue_empty")},
+                    {
+                        "200": _ok("the claimed item", "Item"),
+                        "404": _error("queue_empty"),
+                        **_BAD_QUERY,
+                    },
                     parameters=_FILTERS,
                 )
             },
@@ -173,13 +191,18 @@ def spec() -> dict[str, Any]:
                     {
                         "200": _ok("the claimed item", "Item"),
                         "409": _error("already_decided or claimed_by_other"),
+                        **_NO_ITEM,
                     },
                     parameters=[_ITEM_ID],
                 ),
                 "delete": _op(
                     "Release a claim",
                     "queue:write",
-                    {"204": {"description": "released"}, "409": _error("not_claimed")},
+                    {
+                        "204": {"description": "released"},
+                        "409": _error("not_claimed"),
+                        **_NO_ITEM,
+                    },
                     parameters=[_ITEM_ID],
                 ),
             },
@@ -193,6 +216,8 @@ def spec() -> dict[str, Any]:
                             "already_decided, claim_expired, claimed_by_other or not_claimed"
                         ),
                         "422": _error("invalid decision"),
+                        "400": _error("the body is not a JSON object"),
+                        **_NO_ITEM,
                     },
                     parameters=[_ITEM_ID],
                     requestBody={
@@ -209,7 +234,7 @@ def spec() -> dict[str, Any]:
                 "get": _op(
                     "The audit log, newest first (admins only)",
                     "audit:read",
-                    {"200": _ok("entries", "Audit")},
+                    {"200": _ok("entries", "Audit"), **_BAD_QUERY},
                     parameters=[
                         {"name": "item_id", "in": "query", "schema": {"type": "integer"}},
                         {"name": "limit", "in": "query", "schema": {"type": "integer"}},

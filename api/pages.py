@@ -7,6 +7,8 @@ holding the user id only.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
@@ -36,6 +38,7 @@ from moderation.review.decide import CORRECTIONS, Choice, ReviewConflict, decide
 from moderation.review.models import AuditEntry, ReviewItem, Role, User, Verdict
 from moderation.review.present import audit_json, item_detail, item_summary
 from rules.model import RulesError
+from vigie.ratelimit import Limit
 
 bp = Blueprint("pages", __name__)
 
@@ -89,12 +92,24 @@ def home() -> ResponseReturnValue:
 def login() -> ResponseReturnValue:
     error = None
     if request.method == "POST":
-        with runtime().sessions.begin() as db:
-            user = accounts.authenticate(
-                db, request.form.get("username", ""), request.form.get("password", "")
+        username = request.form.get("username", "")
+        limits = _login_limits(username)
+        wait = _login_wait(limits)
+        if wait:
+            # Refused before the password is checked: a locked account cannot be guessed at.
+            minutes = -(-wait // 60)
+            page = render_template(
+                "review/login.html", error=f"Too many failed logins. Try again in {minutes} min."
             )
-            user_id = user.id if user else None
+            return page, 429, {"Retry-After": str(wait)}
+        password = request.form.get("password", "")
+        with runtime().sessions.begin() as db:
+            # No account name holds a NUL, and PostgreSQL would refuse the query (a 500).
+            found = None if "\x00" in username else accounts.authenticate(db, username, password)
+            user_id = found.id if found else None
         if user_id is None:
+            for key, limit in limits:
+                runtime().limiter.hit(key, limit, time.time())
             error = "Wrong username or password."
         else:
             session.clear()  # a fresh session on login: no fixation
@@ -106,6 +121,32 @@ def login() -> ResponseReturnValue:
                 target = url_for("pages.queue_page")
             return redirect(target)
     return render_template("review/login.html", error=error), 401 if error else 200
+
+
+def _login_limits(username: str) -> list[tuple[str, Limit]]:
+    """Failed logins are counted per username and per client address, over 15 minutes."""
+    settings = runtime().settings
+    return [
+        # Hashed: any characters fit the key, and the counters hold no usernames.
+        (
+            f"login-user:{_digest(username.strip().lower())}",
+            Limit(settings.login_max_failures, 900),
+        ),
+        (
+            f"login-ip:{request.remote_addr or '-'}",
+            Limit(settings.login_max_failures_per_ip, 900),
+        ),
+    ]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _login_wait(limits: list[tuple[str, Limit]]) -> int:
+    """Seconds until another attempt is allowed; 0 when it is allowed now."""
+    now = time.time()
+    return max(runtime().limiter.blocked(key, limit, now).retry_after_s for key, limit in limits)
 
 
 @bp.post("/logout")

@@ -154,9 +154,9 @@ def _choice(body: Any) -> tuple[Choice, bool]:
 def decide_item(item_id: int) -> ResponseReturnValue:
     """Approve, remove, escalate or skip an item you hold (group: its near-duplicates too)."""
     rt = runtime()
-    choice, group = _choice(request.get_json(silent=True))
     with rt.sessions.begin() as session:
-        user = bearer_user(session, "queue:write")
+        user = bearer_user(session, "queue:write")  # before the body: strangers learn nothing
+        choice, group = _choice(request.get_json(silent=True))
         try:
             decided = decide(session, item_id, user, choice, _now(), rt.callback_url, group)
         except ReviewConflict as exc:
@@ -174,8 +174,9 @@ def audit() -> ResponseReturnValue:
         bearer_user(session, "audit:read", admin=True)
         query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
         if item_id:
-            if not item_id.isdigit():
-                raise ApiError(400, "bad_request", "item_id must be an integer")
+            # isascii: "²".isdigit() is true but int("²") fails; ids are 32-bit in the database.
+            if not (item_id.isascii() and item_id.isdigit()) or int(item_id) > 2**31 - 1:
+                raise ApiError(400, "bad_request", "item_id must be an integer id")
             query = query.where(AuditEntry.item_id == int(item_id))
         return jsonify({"entries": [audit_json(e) for e in session.scalars(query)]})
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from api.auth import runtime, signed_source
+from api.auth import limit_source, runtime, signed_source
 from api.errors import ApiError
 from moderation.ingest import (
     CommentIn,
@@ -75,6 +75,7 @@ def meta_event() -> ResponseReturnValue:
         )
     except SignatureError as exc:
         raise ApiError(401, "bad_signature", str(exc)) from None
+    limit_source("meta")
     parsed = _parse(parse_meta_payload, body)
     stored = _store(parsed.comments, "meta")
     # Meta expects 200; anything else makes it retry and eventually disable the subscription.

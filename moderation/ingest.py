@@ -46,7 +46,17 @@ def _storable(value: str) -> str:
     return value
 
 
+def _utc(value: datetime) -> datetime:
+    # 0001-01-01T00:00+03:00 is a valid ISO time with no UTC equivalent.
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must fall between years 1 and 9999 in UTC") from None
+
+
 Str = Annotated[str, AfterValidator(_storable)]
+# The columns are 32-bit integers: a larger count would overflow the database, not be refused.
+Count = Annotated[NonNegativeInt, Field(le=2**31 - 1)]
 Id = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_storable)]
 
 
@@ -57,8 +67,8 @@ class _Strict(BaseModel):
 class AuthorIn(_Strict):
     id: Id
     handle: Annotated[Str, Field(max_length=128)] | None = None
-    account_age_days: NonNegativeInt | None = None
-    followers: NonNegativeInt | None = None
+    account_age_days: Count | None = None
+    followers: Count | None = None
 
 
 class CommentIn(_Strict):
@@ -70,7 +80,7 @@ class CommentIn(_Strict):
     parent_id: Id | None = None
     author: AuthorIn
     text: Annotated[Str, Field(max_length=MAX_TEXT_CHARS)]
-    created_at: Annotated[AwareDatetime, Field(strict=False)]
+    created_at: Annotated[AwareDatetime, Field(strict=False), AfterValidator(_utc)]
     language: Annotated[Str, Field(min_length=2, max_length=16)] | None = None
 
 
@@ -192,6 +202,8 @@ def _meta_change(obj: str, entry: dict[str, Any], change: Any) -> CommentIn | No
         return None
     author = value.get("from") or {}
     media = value.get("media") or {}
+    if not isinstance(media, dict):
+        raise ValueError("media: expected an object")
     return CommentIn.model_validate(
         {
             "platform": "instagram",
@@ -211,7 +223,10 @@ def _meta_time(value: Any) -> datetime:
     if isinstance(value, int | float):
         # Meta sends seconds; some Instagram payloads carry milliseconds.
         seconds = value / 1000 if value > 10**11 else value
-        return datetime.fromtimestamp(seconds, UTC)
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError):
+            raise ValueError(f"created time {value!r} is out of range") from None
     if isinstance(value, str):
         parsed = datetime.fromisoformat(value.replace("+0000", "+00:00"))
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -185,6 +185,28 @@ def deliveries_retry() -> None:
     click.echo(f"{count} failed callback(s) will be retried by the next sweep")
 
 
+@main.group()
+def retention() -> None:
+    """Data retention (VIGIE_RETENTION_DAYS)."""
+
+
+@retention.command("purge")
+@click.option("--days", type=click.IntRange(min=1), help="override VIGIE_RETENTION_DAYS")
+def retention_purge(days: int | None) -> None:
+    """Blank the text and author handle of decided comments older than N days."""
+    from moderation import retention as retention_rules
+    from vigie.runtime import Runtime
+
+    settings = load_settings()
+    days = days or settings.retention_days
+    if days is None:
+        raise click.ClickException("set VIGIE_RETENTION_DAYS or pass --days")
+    runtime = Runtime(settings)
+    count = retention_rules.purge(runtime.sessions, days, datetime.now(UTC))
+    runtime.close()
+    click.echo(f"{count} comment(s) older than {days} days blanked; decisions and counts kept")
+
+
 # Commands that live with their packages, registered after the core ones.
 from alerts.cli import alerts  # noqa: E402
 from moderation.scorers.commands import models, score  # noqa: E402

@@ -14,6 +14,7 @@ from moderation.scoring import Scorer
 from rules import RuleBook
 from rules.reload import RulebookReloader
 from vigie.db import make_engine, make_sessionmaker
+from vigie.ratelimit import DatabaseLimiter, Limiter, RedisLimiter
 from vigie.settings import Settings
 
 
@@ -31,6 +32,13 @@ class Runtime:
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
         return make_sessionmaker(self.engine)
+
+    @cached_property
+    def limiter(self) -> Limiter:
+        """Rate limits shared by all web workers: Redis when configured, else the database."""
+        if self.settings.redis_url:
+            return RedisLimiter(self.settings.redis_url)
+        return DatabaseLimiter(self.sessions)
 
     @cached_property
     def celery(self) -> Celery:

@@ -71,6 +71,14 @@ class Settings:
     alert_escalate_after_s: float = 900.0
     alert_topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     public_url: str = "http://127.0.0.1:8000"
+    # Rate limits (vigie/ratelimit.py): requests a minute per source; failed logins per
+    # 15 minutes per username and per client address before logins are refused (429).
+    rate_limit_per_source: int = 1200
+    login_max_failures: int = 5
+    login_max_failures_per_ip: int = 50
+    # VIGIE_RETENTION_DAYS: blank comment text and author handles after this many days
+    # (moderation/retention.py); None keeps them.
+    retention_days: int | None = None
 
     @property
     def is_production(self) -> bool:
@@ -145,6 +153,14 @@ class Settings:
                 environ.get("VIGIE_PUBLIC_URL")
                 or f"http://127.0.0.1:{_int(environ, 'PORT', 8000, 1, 65535)}"
             ).rstrip("/"),
+            rate_limit_per_source=_int(environ, "VIGIE_RATE_LIMIT_PER_SOURCE", 1200, 1, 10**9),
+            login_max_failures=_int(environ, "VIGIE_LOGIN_MAX_FAILURES", 5, 1, 10**6),
+            login_max_failures_per_ip=_int(
+                environ, "VIGIE_LOGIN_MAX_FAILURES_PER_IP", 50, 1, 10**6
+            ),
+            retention_days=_int(environ, "VIGIE_RETENTION_DAYS", 0, 1, 36500)
+            if environ.get("VIGIE_RETENTION_DAYS")
+            else None,
         )
         if settings.is_production and not settings.sources and not settings.meta_app_secret:
             raise SettingsError(

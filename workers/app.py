@@ -37,6 +37,7 @@ def create_celery(settings: Settings) -> Celery:
                 "schedule": timedelta(seconds=settings.alert_interval_s),
                 "options": {"expires": settings.alert_interval_s * 2},
             },
+            **_retention_schedule(settings),
         },
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         task_routes={"vigie.*": {"queue": "celery"}},
@@ -50,3 +51,16 @@ def _transport_options(settings: Settings) -> dict[str, object]:
         return {}  # workers.broker.Transport sets its own polling interval
     # With acks_late, a task from a killed worker comes back after the visibility timeout.
     return {"visibility_timeout": 600}
+
+
+def _retention_schedule(settings: Settings) -> dict[str, dict[str, object]]:
+    if settings.retention_days is None:
+        return {}
+    # Hourly rather than daily: a beat restarted every few hours still purges.
+    return {
+        "retention": {
+            "task": "vigie.retention_purge",
+            "schedule": timedelta(hours=1),
+            "options": {"expires": 3600},
+        }
+    }

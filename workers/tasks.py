@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from alerts import counts as alert_counts
-from moderation import delivery
+from moderation import delivery, retention
 from moderation.models import Comment, Decision, Delivery
 from moderation.moderate import decide, pending_texts, rescue_stale, score_texts
 from moderation.review import queue as review_queue
@@ -125,3 +125,15 @@ def sweep(self: Task) -> None:
         score_comments.delay(stale[start : start + SCORE_CHUNK])
     for delivery_id in due:
         deliver.delay(delivery_id)
+
+
+@shared_task(bind=True, name="vigie.retention_purge")
+def retention_purge(self: Task) -> None:
+    """Beat, hourly when VIGIE_RETENTION_DAYS is set: blank old comments' text and handles."""
+    rt = runtime(self.app)
+    days = rt.settings.retention_days
+    if days is None:
+        log.info("retention purge skipped: VIGIE_RETENTION_DAYS is not set")
+        return
+    count = retention.purge(rt.sessions, days, _now())
+    log.info("retention purge", extra={"comments": count, "days": days})

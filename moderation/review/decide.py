@@ -53,6 +53,17 @@ def validate(choice: Choice) -> None:
         raise ReviewConflict("bad_correction", f"unknown corrections {unknown}; use {CORRECTIONS}")
     if choice.reason is not None and len(choice.reason) > 500:
         raise ReviewConflict("bad_reason", "reason is limited to 500 characters")
+    if choice.reason is not None and not _storable(choice.reason):
+        raise ReviewConflict("bad_reason", "reason must not contain NUL or lone surrogates")
+
+
+def _storable(text: str) -> bool:
+    # PostgreSQL text cannot hold NUL; a lone surrogate ("\ud800" in JSON) cannot be encoded.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 def decide(
