@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.models import Comment, CommentStatus, Decision
 from moderation.review.models import ItemStatus, ReviewItem
 
-EXPLANATION_KEYS = ("highlights",)  # scores that quote the comment's words
+EXPLANATION_KEYS = ("spans",)  # explanation spans quote the comment's words (Scores.spans)
 
 
 def purge_batch(session: Session, received_before: datetime, limit: int = 1000) -> int:

@@ -23,7 +23,11 @@ from workers.app import create_celery
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 OLD = NOW - timedelta(days=31)
-SCORES = {"toxicity": 0.9, "language": "fr", "highlights": [["connard", 0.8]]}
+SCORES = {
+    "toxicity": 0.9,
+    "language": "fr",
+    "spans": [{"score": "toxicity", "start": 0, "end": 7, "text": "connard", "weight": 0.8}],
+}
 
 
 def _decided(session: Session, external_id: str, at: datetime, **fields: object) -> Comment:
