@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from datetime import UTC, datetime
+from typing import Any
 
 from celery import Celery, Task, shared_task
 from sqlalchemy.exc import OperationalError
@@ -39,10 +40,11 @@ def score(rt: Runtime, comment_ids: list[int]) -> list[int]:
     """Decide comments and write their callbacks to the outbox; return the deliveries' ids."""
     now = _now()
     queued_deliveries: list[Delivery] = []
+    counted: list[tuple[str, list[str], dict[str, Any]]] = []
 
     def on_decision(session: Session, comment: Comment, decision: Decision) -> None:
         topics = alert_counts.topics_for(comment.text, comment.thread_id, rt.settings.alert_topics)
-        alert_counts.count_decision(session, comment.platform, topics, decision.scores, now)
+        counted.append((comment.platform, topics, decision.scores))
         queued = delivery.queue_callback(
             session, comment, decision, rt.callback_url(comment.source), now
         )
@@ -56,6 +58,7 @@ def score(rt: Runtime, comment_ids: list[int]) -> list[int]:
     scores = score_texts(rt.scorer, texts)
     with rt.sessions.begin() as session:
         result = decide(session, comment_ids, scores, rt.rulebook, now, on_decision)
+        alert_counts.count_decisions(session, counted, now)
     delivery_ids = [d.id for d in queued_deliveries]  # flushed by moderate, committed above
     log.info(
         "decided comments", extra={"decided": len(result.decision_ids), "skipped": result.skipped}

@@ -42,3 +42,24 @@ def test_it_upserts_counters_on_postgresql(pg_sessions):
     with pg_sessions() as session:
         rows = sorted((r.topic, r.total, r.negative) for r in session.scalars(select(MinuteCount)))
     assert rows == [("", 3, 2), ("launch", 3, 2)]
+
+
+@pytest.mark.postgres
+def test_it_adds_a_batch_to_existing_counters(pg_sessions):
+    """A batch is summed per platform and topic, then added to what the minute already holds."""
+    at = datetime(2026, 11, 24, 12, 0, 42, tzinfo=UTC)
+    with pg_sessions.begin() as session:
+        counts.count_decision(session, "x", [], {"sentiment": "negative", "toxicity": 0.9}, at)
+    batch = [
+        ("x", ["launch"], {"sentiment": "negative", "toxicity": 0.9}),
+        ("x", [], {"sentiment": "positive", "toxicity": 0.0}),
+        ("tiktok", [], {"sentiment": "negative", "toxicity": 0.0}),
+    ]
+    with pg_sessions.begin() as session:
+        counts.count_decisions(session, batch, at)
+    with pg_sessions() as session:
+        rows = sorted(
+            (r.platform, r.topic, r.total, r.negative, r.toxic)
+            for r in session.scalars(select(MinuteCount))
+        )
+    assert rows == [("tiktok", "", 1, 1, 0), ("x", "", 3, 2, 2), ("x", "launch", 1, 1, 1)]
