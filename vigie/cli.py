@@ -193,7 +193,8 @@ def retention() -> None:
 @retention.command("purge")
 @click.option("--days", type=click.IntRange(min=1), help="override VIGIE_RETENTION_DAYS")
 def retention_purge(days: int | None) -> None:
-    """Blank the text and author handle of decided comments older than N days."""
+    """Blank comments older than N days (text, author handle) and their quotes in alert messages."""
+    from alerts import retention as alert_retention
     from moderation import retention as retention_rules
     from vigie.runtime import Runtime
 
@@ -202,9 +203,14 @@ def retention_purge(days: int | None) -> None:
     if days is None:
         raise click.ClickException("set VIGIE_RETENTION_DAYS or pass --days")
     runtime = Runtime(settings)
-    count = retention_rules.purge(runtime.sessions, days, datetime.now(UTC))
+    now = datetime.now(UTC)
+    count = retention_rules.purge(runtime.sessions, days, now)
+    messages = alert_retention.purge(runtime.sessions, days, now)
     runtime.close()
-    click.echo(f"{count} comment(s) older than {days} days blanked; decisions and counts kept")
+    click.echo(
+        f"{count} comment(s) older than {days} days blanked, {messages} alert message(s)"
+        " reduced to their headline; decisions and counts kept"
+    )
 
 
 # Commands that live with their packages, registered after the core ones.

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from alerts import counts as alert_counts
+from alerts import retention as alert_retention
 from moderation import delivery, retention
 from moderation.models import Comment, Decision, Delivery
 from moderation.moderate import decide, pending_texts, rescue_stale, score_texts
@@ -139,4 +140,5 @@ def retention_purge(self: Task) -> None:
         log.info("retention purge skipped: VIGIE_RETENTION_DAYS is not set")
         return
     count = retention.purge(rt.sessions, days, _now())
-    log.info("retention purge", extra={"comments": count, "days": days})
+    messages = alert_retention.purge(rt.sessions, days, _now())
+    log.info("retention purge", extra={"comments": count, "alert_messages": messages, "days": days})
