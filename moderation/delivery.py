@@ -41,6 +41,8 @@ def decision_payload(comment: Comment, decision: Decision) -> dict[str, Any]:
             "action": str(decision.action),
             "reasons": decision.reasons,
             "rule_ids": decision.rule_ids,
+            "tags": decision.tags,
+            "review_priority": decision.review_priority,
             "scores": decision.scores,
             "model_version": decision.model_version,
             "rules_version": decision.rules_version,

@@ -242,7 +242,11 @@ def moderator_payload(item: ReviewItem, user: User) -> dict[str, Any]:
             "corrections": list(item.corrections),
             "moderator_id": user.id,
             "decided_at": item.decided_at.isoformat() if item.decided_at else None,
-            "machine": {"action": str(item.decision.action), "rule_ids": item.decision.rule_ids},
+            "machine": {
+                "action": str(item.decision.action),
+                "rule_ids": item.decision.rule_ids,
+                "tags": item.decision.tags,
+            },
         },
     }
 

@@ -24,8 +24,10 @@ def receiver() -> Iterator[CallbackReceiver]:
     server.close()
 
 
-def _queued(session: Session, url: str) -> Delivery:
-    ids = store_comments(session, parse_vigie_payload(comment("c1")), "acme", NOW).new_ids
+def _queued(session: Session, url: str, text: str = "Great launch, well done!") -> Delivery:
+    ids = store_comments(
+        session, parse_vigie_payload(comment("c1", text=text)), "acme", NOW
+    ).new_ids
     queued: list[Delivery] = []
 
     def hook(s: Session, c: Comment, d) -> None:  # type: ignore[no-untyped-def]
@@ -68,6 +70,19 @@ def test_it_retries_with_backoff_until_delivered(
     assert payload["decision"]["action"] == "approve"
     assert "text" not in payload
     assert receiver.bad_signatures == 0
+
+
+def test_the_callback_carries_the_rules_tags_and_priority(
+    session: Session, receiver: CallbackReceiver
+) -> None:
+    """A source can route on what the rules said: tags and review priority travel too."""
+    queued = _queued(session, receiver.url, text="You stupid fucking idiot, go kill yourself")
+    for attempt_at in (NOW, NOW + timedelta(seconds=5), NOW + timedelta(seconds=15)):
+        _attempt(session, queued.id, attempt_at)
+    [payload] = receiver.received
+    assert payload["decision"]["action"] == "remove"
+    assert "harassment" in payload["decision"]["tags"]
+    assert payload["decision"]["review_priority"] is None
 
 
 def test_it_marks_a_delivery_failed_after_the_last_attempt(session: Session) -> None:

@@ -29,7 +29,9 @@ def test_it_delivers_the_moderator_decision_signed_to_the_source(tmp_path: Path)
     try:
         with rt.sessions.begin() as session:
             mia = add_user(session, "mia")
-            item = add_item(session, at=now - timedelta(minutes=1), external_id="ext-9")
+            item = add_item(
+                session, at=now - timedelta(minutes=1), external_id="ext-9", rule_tags=["spam"]
+            )
             queue.claim(session, item.id, mia.id, now, 300)
             decided = decide(
                 session, item.id, mia, Choice(Verdict.REMOVE, "insult"), now, rt.callback_url
@@ -38,6 +40,7 @@ def test_it_delivers_the_moderator_decision_signed_to_the_source(tmp_path: Path)
         (body,) = receiver.received
         assert body["event"] == "moderator_decision"
         assert (body["external_id"], body["decision"]["action"]) == ("ext-9", "remove")
+        assert body["decision"]["machine"]["tags"] == ["spam"]
         assert receiver.bad_signatures == 0
         with rt.sessions() as session:
             delivery = session.scalars(select(Delivery)).one()
