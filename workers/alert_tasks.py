@@ -43,3 +43,10 @@ def send_alert(self: Task, message_id: int) -> None:
     rt = runtime(self.app)
     outcome = outbox.attempt(rt.sessions, message_id, service.transport(rt.settings), _now)
     log.info("alert message attempt", extra={"message_id": message_id, "outcome": outcome})
+    if outcome == "sent" or outcome.startswith("failed"):
+        # The next message of the incident was held back behind this one: send it now
+        # rather than at the next beat.
+        with rt.sessions() as session:
+            following = outbox.following(session, message_id, _now())
+        if following is not None:
+            send_alert.delay(following)
