@@ -55,6 +55,10 @@ class Settings:
     callback_timeout_s: float = 5.0
     sweep_interval_s: float = 5.0
     rescue_after_s: float = 300.0
+    # Redis broker: a task taken by a worker that died (kill -9, OOM) comes back after this
+    # long (the sweep's VIGIE_RESCUE_AFTER re-enqueues its comments too, whichever is first).
+    visibility_timeout_s: float = 600.0
+    broker_timeout_s: float = 5.0  # connect/read timeout towards the broker (Redis)
     scorer: str = "default"  # VIGIE_SCORER: default (offline heads), lexicon, transformers
     # VIGIE_TRANSFORMERS_MODELS: "toxicity=detoxify:CKPT:CONFIG_DIR,irony=hf:DIR,sentiment=hf:DIR"
     transformers_models: str = ""
@@ -131,6 +135,8 @@ class Settings:
             callback_max_attempts=_int(environ, "VIGIE_CALLBACK_MAX_ATTEMPTS", 15, 1, 100),
             sweep_interval_s=_float(environ, "VIGIE_SWEEP_INTERVAL", 5.0),
             rescue_after_s=_float(environ, "VIGIE_RESCUE_AFTER", 300.0),
+            visibility_timeout_s=_float(environ, "VIGIE_VISIBILITY_TIMEOUT", 600.0),
+            broker_timeout_s=_float(environ, "VIGIE_BROKER_TIMEOUT", 5.0),
             scorer=_choice(
                 environ, "VIGIE_SCORER", ("default", "lexicon", "transformers"), "default"
             ),
