@@ -13,6 +13,7 @@ from alerts.models import AlertMessage, Incident
 from alerts.transports import DeliveryError, Landed, Outgoing, Transport
 
 MAX_ATTEMPTS = 20
+BACKOFF_MAX_S = 300.0  # VIGIE_ALERT_BACKOFF_MAX: longest wait between two attempts
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 
@@ -84,14 +85,18 @@ def record_sent(session: Session, message: AlertMessage, landed: Landed, now: da
 
 
 def record_failure(
-    session: Session, message: AlertMessage, error: DeliveryError, now: datetime
+    session: Session,
+    message: AlertMessage,
+    error: DeliveryError,
+    now: datetime,
+    backoff_max_s: float = BACKOFF_MAX_S,
 ) -> None:
     """Permanent errors stop here; transient ones wait (Retry-After, else exponential backoff)."""
     message.last_error = str(error)[:500]
     if error.permanent or message.attempts >= MAX_ATTEMPTS:
         message.status = FAILED
         return
-    wait = max(error.retry_after or 0.0, min(300.0, 2.0**message.attempts))
+    wait = max(error.retry_after or 0.0, min(backoff_max_s, 2.0**message.attempts))
     message.next_attempt_at = now + timedelta(seconds=wait)
 
 
@@ -143,6 +148,7 @@ def attempt(
     message_id: int,
     transport: Transport,
     clock: Callable[[], datetime],
+    backoff_max_s: float = BACKOFF_MAX_S,
 ) -> str:
     """Claim one message, send it outside any transaction, record the outcome; return it."""
     with sessions.begin() as session:
@@ -174,7 +180,7 @@ def attempt(
         with sessions.begin() as session:
             current = session.get(AlertMessage, message_id)
             assert current is not None
-            record_failure(session, current, exc, clock())
+            record_failure(session, current, exc, clock(), backoff_max_s)
             return f"{'failed' if current.status == FAILED else 'will retry'}: {exc}"
     with sessions.begin() as session:
         current = session.get(AlertMessage, message_id)

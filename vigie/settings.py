@@ -73,6 +73,7 @@ class Settings:
     alert_interval_s: float = 5.0
     alert_repeat_s: float = 4 * 3600.0
     alert_escalate_after_s: float = 900.0
+    alert_backoff_max_s: float = 300.0  # longest wait between two attempts at a Slack message
     alert_topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     public_url: str = "http://127.0.0.1:8000"
     # Rate limits (vigie/ratelimit.py): requests a minute per source; failed logins per
@@ -151,6 +152,7 @@ class Settings:
             alert_interval_s=_float(environ, "VIGIE_ALERT_INTERVAL", 5.0),
             alert_repeat_s=_float(environ, "VIGIE_ALERT_REPEAT", 4 * 3600.0),
             alert_escalate_after_s=_float(environ, "VIGIE_ALERT_ESCALATE_AFTER", 900.0),
+            alert_backoff_max_s=_float(environ, "VIGIE_ALERT_BACKOFF_MAX", 300.0),
             alert_topics={
                 name: tuple(t for t in terms.split("|") if t)
                 for name, terms in _pairs(environ, "VIGIE_ALERT_TOPICS", ";").items()

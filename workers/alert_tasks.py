@@ -66,7 +66,10 @@ def _another_tick_running(session: Session) -> bool:
 def send_alert(self: Task, message_id: int) -> None:
     """One attempt at one alert message; the outcome is recorded on its outbox row."""
     rt = runtime(self.app)
-    outcome = outbox.attempt(rt.sessions, message_id, service.transport(rt.settings), _now)
+    transport = service.transport(rt.settings)
+    outcome = outbox.attempt(
+        rt.sessions, message_id, transport, _now, rt.settings.alert_backoff_max_s
+    )
     log.info("alert message attempt", extra={"message_id": message_id, "outcome": outcome})
     if outcome == "sent" or outcome.startswith("failed"):
         # The next message of the incident was held back behind this one: send it now
