@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -25,3 +26,13 @@ def receiver() -> Iterator[CallbackReceiver]:
     server = CallbackReceiver()
     yield server
     server.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`slow` fault runs only with VIGIE_FAULTS_SLOW=1 (a skip, never counted as passing)."""
+    if os.environ.get("VIGIE_FAULTS_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow fault run: set VIGIE_FAULTS_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
