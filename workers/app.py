@@ -59,7 +59,7 @@ def _transport_options(settings: Settings) -> dict[str, object]:
         "unacked_restore_interval": max(1, min(10, int(visibility // 4))),
         "unacked_restore_throttle": 1,
         "socket_connect_timeout": settings.broker_timeout_s,
-        "socket_timeout": max(settings.broker_timeout_s, 10.0),
+        "socket_timeout": settings.broker_timeout_s,  # BRPOP polls answer within 1 s
     }
 
 
