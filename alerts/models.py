@@ -85,7 +85,11 @@ class AlertMessage(Base):
     """One message to send (post, update, reply): written before the attempt (the outbox)."""
 
     __tablename__ = "alert_messages"
-    __table_args__ = (Index("ix_alert_messages_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_alert_messages_status_next", "status", "next_attempt_at"),
+        # The outbox sends an incident's messages in order: "an earlier one still pending?"
+        Index("ix_alert_messages_incident_status", "incident_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("alert_incidents.id"))

@@ -41,7 +41,11 @@ def upgrade() -> None:
         postgresql_where=FIRING,
         sqlite_where=FIRING,
     )
+    op.create_index(
+        "ix_alert_messages_incident_status", "alert_messages", ["incident_id", "status"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_alert_messages_incident_status", table_name="alert_messages")
     op.drop_index("uq_alert_incidents_firing", table_name="alert_incidents")
