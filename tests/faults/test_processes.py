@@ -2,8 +2,9 @@
 
 - Slack down ~25 s (429 with Retry-After, 500, hanging past the client's timeout) while
   incidents get messages: a real worker and beat send them once, in order, afterwards
-  (VIGIE_ALERT_BACKOFF_MAX=4 scales the backoff down, 60 for the 10-minute run; the 10-minute outage is in
-  test_slack_outage.py on a simulated clock).
+  (VIGIE_ALERT_BACKOFF_MAX=4 scales the backoff down, 60 for the 10-minute run set by
+  VIGIE_FAULTS_SLACK_OUTAGE=600; the CI 10-minute outage is in test_slack_outage.py on a
+  simulated clock).
 - The decision callback refusing connections (~12 s), then accepting: delivered once each
   (the hour-long outage is in test_callback_outage.py on a simulated clock).
 - Two `celery beat` processes by mistake: one headline per incident.
