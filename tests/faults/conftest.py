@@ -17,6 +17,8 @@ def clean_redis(redis_url: str) -> str:
 
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
+    # Keep the db claimed (tests/conftest.py's marker), or a parallel run would take it too.
+    client.set("vigie-test-run", "1", ex=3600)
     client.close()
     return redis_url
 
