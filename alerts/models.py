@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.models import Base
@@ -32,7 +32,20 @@ class Incident(Base):
     """One incident per (platform, topic, kind) at a time: one Slack message, updated in place."""
 
     __tablename__ = "alert_incidents"
-    __table_args__ = (Index("ix_alert_incidents_key", "platform", "topic", "kind", "opened_at"),)
+    __table_args__ = (
+        Index("ix_alert_incidents_key", "platform", "topic", "kind", "opened_at"),
+        # At most one firing incident per key, whatever runs the detector (two beats by
+        # mistake): the second insert fails instead of posting a second headline.
+        Index(
+            "uq_alert_incidents_firing",
+            "platform",
+            "topic",
+            "kind",
+            unique=True,
+            postgresql_where=text("status = 'firing'"),
+            sqlite_where=text("status = 'firing'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
@@ -72,7 +85,11 @@ class AlertMessage(Base):
     """One message to send (post, update, reply): written before the attempt (the outbox)."""
 
     __tablename__ = "alert_messages"
-    __table_args__ = (Index("ix_alert_messages_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_alert_messages_status_next", "status", "next_attempt_at"),
+        # The outbox sends an incident's messages in order: "an earlier one still pending?"
+        Index("ix_alert_messages_incident_status", "incident_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("alert_incidents.id"))

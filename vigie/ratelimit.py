@@ -8,6 +8,7 @@ for shedding floods and slowing password guessing, which is all they are for.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from typing import Protocol
@@ -17,6 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from moderation.models import Base
+
+log = logging.getLogger(__name__)
 
 
 class RateCounter(Base):
@@ -103,17 +106,45 @@ class DatabaseLimiter:
 
 
 class RedisLimiter:
-    """Counters in Redis: INCR, and an expiry set with the window's first event."""
+    """Counters in Redis: INCR, and an expiry set with the window's first event.
 
-    def __init__(self, url: str) -> None:
+    While Redis is unreachable the counts go to `fallback` (the database) instead, so a Redis
+    restart neither fails requests nor lifts the login limits.
+    """
+
+    def __init__(self, url: str, fallback: Limiter | None = None, timeout_s: float = 2.0) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url)
+        self.client = redis.Redis.from_url(
+            url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s
+        )
+        self.fallback = fallback
+        self.errors: tuple[type[BaseException], ...] = (
+            redis.ConnectionError,
+            redis.TimeoutError,
+        )
+
+    def hit(self, key: str, limit: Limit, now: float) -> Verdict:
+        try:
+            return self._hit(key, limit, now)
+        except self.errors:
+            if self.fallback is None:
+                raise
+            log.warning("rate limiter: Redis unreachable, counting in the database")
+            return self.fallback.hit(key, limit, now)
+
+    def blocked(self, key: str, limit: Limit, now: float) -> Verdict:
+        try:
+            return self._blocked(key, limit, now)
+        except self.errors:
+            if self.fallback is None:
+                raise
+            return self.fallback.blocked(key, limit, now)
 
     def _name(self, key: str, start: int) -> str:
         return f"vigie:rate:{key}:{start}"
 
-    def hit(self, key: str, limit: Limit, now: float) -> Verdict:
+    def _hit(self, key: str, limit: Limit, now: float) -> Verdict:
         start, retry = _window(limit, now)
         name = self._name(key, start)
         pipe = self.client.pipeline()
@@ -122,7 +153,7 @@ class RedisLimiter:
         count, _ = pipe.execute()
         return _verdict(int(count), limit, retry)
 
-    def blocked(self, key: str, limit: Limit, now: float) -> Verdict:
+    def _blocked(self, key: str, limit: Limit, now: float) -> Verdict:
         start, retry = _window(limit, now)
         raw = self.client.get(self._name(key, start))
         return _verdict(int(raw or 0) + 1, limit, retry)

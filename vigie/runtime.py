@@ -37,7 +37,7 @@ class Runtime:
     def limiter(self) -> Limiter:
         """Rate limits shared by all web workers: Redis when configured, else the database."""
         if self.settings.redis_url:
-            return RedisLimiter(self.settings.redis_url)
+            return RedisLimiter(self.settings.redis_url, fallback=DatabaseLimiter(self.sessions))
         return DatabaseLimiter(self.sessions)
 
     @cached_property

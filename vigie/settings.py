@@ -55,6 +55,10 @@ class Settings:
     callback_timeout_s: float = 5.0
     sweep_interval_s: float = 5.0
     rescue_after_s: float = 300.0
+    # Redis broker: a task taken by a worker that died (kill -9, OOM) comes back after this
+    # long (the sweep's VIGIE_RESCUE_AFTER re-enqueues its comments too, whichever is first).
+    visibility_timeout_s: float = 600.0
+    broker_timeout_s: float = 5.0  # connect/read timeout towards the broker (Redis)
     scorer: str = "default"  # VIGIE_SCORER: default (offline heads), lexicon, transformers
     # VIGIE_TRANSFORMERS_MODELS: "toxicity=detoxify:CKPT:CONFIG_DIR,irony=hf:DIR,sentiment=hf:DIR"
     transformers_models: str = ""
@@ -69,6 +73,7 @@ class Settings:
     alert_interval_s: float = 5.0
     alert_repeat_s: float = 4 * 3600.0
     alert_escalate_after_s: float = 900.0
+    alert_backoff_max_s: float = 300.0  # longest wait between two attempts at a Slack message
     alert_topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     public_url: str = "http://127.0.0.1:8000"
     # Rate limits (vigie/ratelimit.py): requests a minute per source; failed logins per
@@ -131,6 +136,8 @@ class Settings:
             callback_max_attempts=_int(environ, "VIGIE_CALLBACK_MAX_ATTEMPTS", 15, 1, 100),
             sweep_interval_s=_float(environ, "VIGIE_SWEEP_INTERVAL", 5.0),
             rescue_after_s=_float(environ, "VIGIE_RESCUE_AFTER", 300.0),
+            visibility_timeout_s=_float(environ, "VIGIE_VISIBILITY_TIMEOUT", 600.0),
+            broker_timeout_s=_float(environ, "VIGIE_BROKER_TIMEOUT", 5.0),
             scorer=_choice(
                 environ, "VIGIE_SCORER", ("default", "lexicon", "transformers"), "default"
             ),
@@ -145,6 +152,7 @@ class Settings:
             alert_interval_s=_float(environ, "VIGIE_ALERT_INTERVAL", 5.0),
             alert_repeat_s=_float(environ, "VIGIE_ALERT_REPEAT", 4 * 3600.0),
             alert_escalate_after_s=_float(environ, "VIGIE_ALERT_ESCALATE_AFTER", 900.0),
+            alert_backoff_max_s=_float(environ, "VIGIE_ALERT_BACKOFF_MAX", 300.0),
             alert_topics={
                 name: tuple(t for t in terms.split("|") if t)
                 for name, terms in _pairs(environ, "VIGIE_ALERT_TOPICS", ";").items()

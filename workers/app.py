@@ -24,6 +24,7 @@ def create_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=4,
         worker_hijack_root_logger=False,
         broker_connection_retry_on_startup=True,
+        broker_connection_timeout=settings.broker_timeout_s,
         broker_transport="workers.broker:Transport" if settings.uses_embedded_broker else None,
         broker_transport_options=_transport_options(settings),
         beat_schedule={
@@ -49,8 +50,17 @@ def create_celery(settings: Settings) -> Celery:
 def _transport_options(settings: Settings) -> dict[str, object]:
     if settings.uses_embedded_broker:
         return {}  # workers.broker.Transport sets its own polling interval
-    # With acks_late, a task from a killed worker comes back after the visibility timeout.
-    return {"visibility_timeout": 600}
+    # With acks_late, a task from a killed worker comes back after the visibility timeout;
+    # workers look for such tasks every `unacked_restore_interval` seconds (kombu's default
+    # is one real scan every 100 s). Socket timeouts keep a hung Redis from hanging callers.
+    visibility = settings.visibility_timeout_s
+    return {
+        "visibility_timeout": visibility,
+        "unacked_restore_interval": max(1, min(10, int(visibility // 4))),
+        "unacked_restore_throttle": 1,
+        "socket_connect_timeout": settings.broker_timeout_s,
+        "socket_timeout": settings.broker_timeout_s,  # BRPOP polls answer within 1 s
+    }
 
 
 def _retention_schedule(settings: Settings) -> dict[str, dict[str, object]]:

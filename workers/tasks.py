@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,12 +68,15 @@ def score(rt: Runtime, comment_ids: list[int]) -> list[int]:
     return delivery_ids
 
 
-def attempt_delivery(rt: Runtime, delivery_id: int) -> None:
+def attempt_delivery(
+    rt: Runtime, delivery_id: int, clock: Callable[[], datetime] | None = None
+) -> None:
     """Make one attempt at a decision callback, if due and not taken, and record its outcome."""
+    clock = clock or _now
     settings = rt.settings
     lease_s = settings.callback_timeout_s * 2 + 30
     with rt.sessions.begin() as session:
-        claimed = delivery.claim(session, delivery_id, _now(), lease_s)
+        claimed = delivery.claim(session, delivery_id, clock(), lease_s)
     if claimed is None:
         log.info("delivery not due or already taken", extra={"delivery_id": delivery_id})
         return
@@ -84,7 +88,7 @@ def attempt_delivery(rt: Runtime, delivery_id: int) -> None:
     with rt.sessions.begin() as session:
         current = session.get(Delivery, delivery_id)
         assert current is not None
-        delivery.record(session, current, outcome, _now(), settings.callback_max_attempts)
+        delivery.record(session, current, outcome, clock(), settings.callback_max_attempts)
 
 
 def find_lost_work(rt: Runtime) -> tuple[list[int], list[int]]:

@@ -1,0 +1,77 @@
+"""What the fault tests rely on, unit by unit: the rate limiter outlives Redis, timeouts are
+bounded, and the new settings parse."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from tests.conftest import free_port, make_settings
+from vigie import migrate
+from vigie.db import make_engine, make_sessionmaker
+from vigie.ratelimit import DatabaseLimiter, Limit, RedisLimiter
+from vigie.settings import SettingsError
+from workers.app import create_celery
+
+
+def test_the_redis_limiter_counts_in_the_database_while_redis_is_unreachable(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/limits.sqlite3"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    fallback = DatabaseLimiter(make_sessionmaker(engine))
+    limiter = RedisLimiter(f"redis://127.0.0.1:{free_port()}/0", fallback=fallback, timeout_s=1)
+    limit, now = Limit(2, 60), time.time()
+    verdicts = [limiter.hit("source:acme", limit, now).allowed for _ in range(3)]
+    assert verdicts == [True, True, False], "still limited, by the database"
+    assert not limiter.blocked("source:acme", limit, now).allowed
+    engine.dispose()
+
+
+def test_without_a_fallback_a_redis_outage_is_an_error() -> None:
+    import redis
+
+    limiter = RedisLimiter(f"redis://127.0.0.1:{free_port()}/0", timeout_s=1)
+    with pytest.raises(redis.ConnectionError):
+        limiter.hit("k", Limit(1, 60), time.time())
+
+
+def test_broker_and_database_timeouts_are_bounded(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path,
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        VIGIE_VISIBILITY_TIMEOUT="30",
+        VIGIE_BROKER_TIMEOUT="3",
+    )
+    options = create_celery(settings).conf.broker_transport_options
+    assert options["visibility_timeout"] == 30
+    assert options["unacked_restore_interval"] == 7
+    assert options["socket_connect_timeout"] == 3
+
+
+@pytest.mark.timeout(60)
+def test_a_database_server_that_never_answers_fails_the_connection_instead_of_hanging() -> None:
+    """The TCP handshake succeeds (the kernel's backlog) but nothing ever answers: without
+    `connect_timeout` this would hang until the test's timeout."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        engine = make_engine(f"postgresql+psycopg://nobody@127.0.0.1:{port}/none")
+        with pytest.raises(OperationalError), engine.connect():
+            pass
+        engine.dispose()
+
+
+def test_the_new_settings_refuse_bad_values(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, VIGIE_ALERT_BACKOFF_MAX="4")
+    assert settings.alert_backoff_max_s == 4.0
+    assert settings.visibility_timeout_s == 600.0 and settings.broker_timeout_s == 5.0
+    for name in ("VIGIE_VISIBILITY_TIMEOUT", "VIGIE_BROKER_TIMEOUT", "VIGIE_ALERT_BACKOFF_MAX"):
+        with pytest.raises(SettingsError, match=name):
+            make_settings(tmp_path, **{name: "0"})
