@@ -29,7 +29,7 @@ PAYLOAD: dict[str, Any] = {
 def _messages(runtime: Runtime, rows: list[tuple[str, datetime]]) -> list[int]:
     with runtime.sessions.begin() as session:
         incident = Incident(
-            platform="x", topic="", kind="spike", status="firing", severity="warning",
+            platform="x", topic="", kind="spike", status="resolved", severity="warning",
             opened_at=OLD, last_active_at=OLD, evaluated_at=OLD, figures={},
         )  # fmt: skip
         session.add(incident)
