@@ -34,6 +34,7 @@ class Context:
     public_url: str = "http://127.0.0.1:8000"
     params: Params = field(default_factory=Params)
     raid: RaidParams = field(default_factory=RaidParams)
+    cache: counts.SeriesCache | None = None  # minute counts kept between ticks (the beat's)
 
 
 def run(session: Session, now: datetime, ctx: Context) -> list[int]:
@@ -46,7 +47,12 @@ def run(session: Session, now: datetime, ctx: Context) -> list[int]:
     firing = select(Incident.platform, Incident.topic).where(Incident.status == FIRING)
     keys |= {(platform, topic) for platform, topic in session.execute(firing)}
     for platform, topic in sorted(keys):
-        series = counts.load_series(session, platform, topic, end, ctx.params.history_days + 1)
+        days = ctx.params.history_days + 1
+        series = (
+            counts.load_series(session, platform, topic, end, days)
+            if ctx.cache is None
+            else ctx.cache.series(session, platform, topic, end, days)
+        )
         last = np.array([len(series.values) - 1])
         for signal in [
             *spike_signals(series, ctx.params, last),
@@ -139,7 +145,7 @@ def _apply(
 
 
 def _figures(signal: Signal, p: Params) -> dict[str, Any]:
-    window = p.shift_window_s if signal.kind == "shift" else p.window_s
+    window = signal.window_s or (p.shift_window_s if signal.kind == "shift" else p.window_s)
     return {
         "observed": signal.observed, "baseline": signal.baseline, "z": round(signal.z, 2),
         "share": signal.share, "baseline_share": signal.baseline_share, "window_min": window // 60,
