@@ -28,13 +28,11 @@ def test_it_gives_the_same_series_as_a_full_read_as_counts_change(sessions):
     cache = counts.SeriesCache(tail_minutes=3)
     rng = np.random.default_rng(2)
     with sessions.begin() as session:
-        session.execute(
-            insert(MinuteCount),
-            [
-                _row(END - timedelta(minutes=i), int(rng.poisson(5)), int(rng.poisson(1)))
-                for i in range(1, 2 * 1440 + 30)
-            ],  # fmt: skip
-        )
+        rows = [
+            _row(END - timedelta(minutes=i), int(rng.poisson(5)), int(rng.poisson(1)))
+            for i in range(1, 2 * 1440 + 30)
+        ]
+        session.execute(insert(MinuteCount), rows)
     with sessions.begin() as session:
         _same(cache, session, END)  # the first read fills the cache
         counts.count_decision(session, "x", [], {"sentiment": "negative"}, END)
