@@ -12,10 +12,11 @@ longer windows:
   day (offsets within `neighbourhood_s`; the same weekday counts twice), of the rate over
   `base_window_s` (30 min). A median over ~30 past windows follows the daily and weekly rhythm
   and ignores past spikes; a long base window makes the rate precise even for 1-minute windows.
-  If `recent_s` > 0, the rate of the `recent_s` just before the window is a floor on it (a
-  generally busier day is not a spike). Expected count in a window: mu = rate x window.
+  Times today's level (`level_s`: the 3 h before the windows against the same hours on past
+  days, clipped to [0.75, 2], once 3 past days exist): a generally busier day is not a spike,
+  a quieter one makes a crisis stand out sooner. Expected count in a window: mu = rate x level x window.
 - Significance: overdispersed Poisson. The dispersion phi = max(1, (1.4826 MAD)^2 / mu) of the
-  same-length past windows at the same time of day; z is the normal deviate of the Poisson upper
+  same-length past windows near the same time of day, around their own day's median; z is the normal deviate of the Poisson upper
   tail of the scaled counts x/phi against mu/phi (Wilson-Hilferty; z 5 ~ p 3e-7).
 - A window fires when its count >= `min_count` and >= `min_count` per `min_count_s` (minimum
   volume: 10, and 10 per 15 min of window), >= `min_ratio` x mu, z >=
@@ -24,6 +25,7 @@ longer windows:
 
 from __future__ import annotations
 
+import warnings
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,13 +44,16 @@ class Params:
     base_window_s: int = 1800  # the baseline rate is measured over windows this long
     history_days: int = 7  # baseline lookback (same time of day)
     neighbourhood_s: int = 1800  # +/- offsets around the same time of day
-    recent_s: int = 0  # if > 0: the rate just before the window is a floor on the baseline
+    level_s: int = 10800  # today's level: the last 3 h against the same hours on past days
+    level_min: float = 0.75  # ... kept between these times the usual (level_s 0: off);
+    level_max: float = 2.0  # a lower baseline is the risky side, so it moves less
+    level_days: int = 3  # ... and only with this many past days to compare with
     min_days: int = 1  # no alert before this much history
     # spike
     min_count: int = 10  # minimum volume: events in the window, and per min_count_s of it
     min_count_s: int = 900
     min_ratio: float = 2.0  # observed >= ratio * baseline
-    min_z: float = 5.0  # significance
+    min_z: float = 4.5  # significance (normal deviate of the Poisson tail)
     crisis_share: float = 0.5  # with negatives: share of the excess that must be negative
     novelty_days: float = 0.0  # if > 0: must also beat every window of the last N days
     novelty_factor: float = 1.0
@@ -79,14 +84,15 @@ class Series:
 
 @dataclass(frozen=True)
 class Partial:
-    """What a live tick has counted so far of the bucket it judges, one entry per index judged.
+    """What a tick has counted so far of the bucket it judges (one entry per index judged), and
+    how much of that bucket has elapsed: the expected counts are prorated to match.
 
-    Back-tests use it to replay the beat inside a bucket; the live path needs none (its last
-    bucket is the minute in progress).
+    The live beat judges the minute in progress; back-tests replay the beat inside a bucket.
     """
 
     values: np.ndarray
     negatives: np.ndarray | None = None
+    fraction: float = 1.0  # elapsed share of the bucket being judged
 
 
 @dataclass(frozen=True)
@@ -184,28 +190,41 @@ def seasonal_rate(x: np.ndarray, idx: np.ndarray, bucket_s: int, p: Params) -> n
 
 
 def _dispersion(ws: np.ndarray, idx: np.ndarray, w: int, mu: np.ndarray, bucket_s: int, p: Params):
-    """phi >= 1: how much more the same-length past windows vary than Poisson counts would."""
+    """phi >= 1: how much more windows vary than Poisson counts would, around their day's level.
+
+    Deviations of the same-length windows near the same time of day from their own day's median
+    (a busier or quieter day is the level's business, not noise), robustly (MAD).
+    """
     k = p.neighbourhood_s // bucket_s
     step = max(w, k // 3, 1)
-    lags, weights = _day_lags(bucket_s, p, range(-k, k + 1, step))
-    past = _past(ws, idx, lags, w)
-    mad = np.nan_to_num(
-        _weighted_median(np.abs(past - _weighted_median(past, weights)[:, None]), weights)
-    )
+    offsets = range(-k, k + 1, step)
+    lags, _weights = _day_lags(bucket_s, p, offsets)
+    past = _past(ws, idx, lags, w).reshape(len(idx), p.history_days, len(offsets))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN days before enough history
+        dev = np.abs(past - np.nanmedian(past, axis=2, keepdims=True))
+        mad = np.nan_to_num(np.nanmedian(dev.reshape(len(idx), -1), axis=1))
     return np.maximum(1.0, (1.4826 * mad) ** 2 / np.maximum(mu, 1.0))
 
 
-def _recent_rate(x: np.ndarray, idx: np.ndarray, w: int, bucket_s: int, p: Params) -> np.ndarray:
-    """Events per bucket over the `recent_s` just before the window (0 when off or too early)."""
-    r = round(p.recent_s / bucket_s)
+def day_level(x: np.ndarray, idx: np.ndarray, gap: int, bucket_s: int, p: Params) -> np.ndarray:
+    """Today's level: the last `level_s` before the windows against the same span on past days.
+
+    1 when off, or with fewer than `level_days` past days; clipped to [level_min, level_max].
+    """
+    r = round(p.level_s / bucket_s)
     if r <= 0:
-        return np.zeros(len(idx))
-    c = np.concatenate([[0.0], np.cumsum(x, dtype=float)])
-    end = idx + 1 - w  # exclusive end of the recent span in cumsum terms
-    ok = end - r >= 0
-    out = np.zeros(len(idx))
-    out[ok] = (c[end[ok]] - c[end[ok] - r]) / r
-    return out
+        return np.ones(len(idx))
+    ws = window_sums(x, r)
+    end = idx - gap  # the span ends just before the longest window
+    now = np.where(end >= r - 1, ws[np.maximum(end, 0)], np.nan)
+    lags, weights = _day_lags(bucket_s, p, range(0, 1))
+    past = _past(ws, np.maximum(end, 0), lags, r)
+    usual = _weighted_median(past, weights)
+    enough = (~np.isnan(past)).sum(axis=1) >= p.level_days
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = np.where(enough & (usual > 0) & ~np.isnan(now), now / usual, 1.0)
+    return np.clip(np.nan_to_num(level, nan=1.0), p.level_min, p.level_max)
 
 
 def poisson_z(x: np.ndarray, mu: np.ndarray, phi: np.ndarray) -> np.ndarray:
@@ -259,22 +278,28 @@ def spike_signals_ticks(
     rate = np.nan_to_num(rate)
     tot_rate = np.nan_to_num(seasonal_rate(tot, idx, series.bucket_s, p)) if neg else rate
     ws_list = windows(series.bucket_s, p)
+    rate = rate * day_level(x, idx, ws_list[-1], series.bucket_s, p)
+    if neg:
+        tot_rate = tot_rate * day_level(tot, idx, ws_list[-1], series.bucket_s, p)
     base = []
     for w in ws_list:
         ws = window_sums(x, w)
-        mu = w * np.maximum(rate, _recent_rate(x, idx, w, series.bucket_s, p))
+        mu = w * rate
         phi = _dispersion(ws, idx, w, mu, series.bucket_s, p)
         novel = None
         if p.novelty_days > 0:
             span = round(p.novelty_days * DAY_S / series.bucket_s)
             novel = p.novelty_factor * trailing_max(ws, span, w)[idx]
-        t_mu = w * np.maximum(tot_rate, _recent_rate(tot, idx, w, series.bucket_s, p))
+        t_mu = w * tot_rate
         base.append((w, mu, phi, novel, t_mu))
     out = []
     for partial in partials:
         part = None if partial is None else (partial.negatives if neg else partial.values)
         rows: list[tuple[np.ndarray, ...]] = []
-        for w, mu, phi, novel, t_mu in base:
+        frac = 1.0 if partial is None else partial.fraction
+        for w, mu_full, phi, novel, t_mu_full in base:
+            mu = mu_full * (w - 1 + frac) / w  # the window so far: w - 1 buckets and a fraction
+            t_mu = t_mu_full * (w - 1 + frac) / w
             obs = _observed(x, w, idx, part)
             z = poisson_z(obs, mu, phi)
             floor = p.min_count * max(1.0, w * series.bucket_s / max(p.min_count_s, 1))

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts import counts, outbox, policy
-from alerts.detector import Params, Signal, shift_signals, spike_signals
+from alerts.detector import Params, Partial, Signal, shift_signals, spike_signals
 from alerts.lifecycle import FIRING, RESOLVED, Event, Track, step
 from alerts.models import Incident, Silence
 from alerts.raid import RaidParams, Toxic, find_raids
@@ -54,9 +54,16 @@ def run(session: Session, now: datetime, ctx: Context) -> list[int]:
             else ctx.cache.series(session, platform, topic, end, days)
         )
         last = np.array([len(series.values) - 1])
+        # The last bucket is the minute in progress: its expected counts are prorated.
+        assert series.negatives is not None
+        partial = Partial(
+            series.values[last],
+            series.negatives[last],
+            (now - (end - timedelta(minutes=1))).total_seconds() / 60,
+        )
         for signal in [
-            *spike_signals(series, ctx.params, last),
-            *shift_signals(series, ctx.params, last),
+            *spike_signals(series, ctx.params, last, partial),
+            *shift_signals(series, ctx.params, last, partial),
         ]:
             queued += advance(session, platform, topic, signal, now, ctx)
     for platform, signal in _raid_signals(session, now, ctx):

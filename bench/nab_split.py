@@ -5,6 +5,7 @@
 Runs the detector once per (grid setting, series), then, from those per-series scores:
 - in-sample: the best setting on all ten series (an upper bound: it fits the test labels);
 - split-half: the best setting on five series (even / odd positions), scored on the other five;
+- two-fold: each series scored with the setting chosen on the other half;
 - leave-one-series-out: each series scored with the best setting on the nine others (the
   cross-validated estimate of "pick the best grid setting, then run it on new series").
 """
@@ -39,7 +40,7 @@ def grid() -> list[Params]:
             resolve_s=3600,
         )
         for win, short, ratio, z, nd, cool in itertools.product(
-            [900, 3600], [300, 900], [3, 5, 8], [4, 6, 8], [0, 2], [12 * 3600]
+            [900, 3600], [300, 900], [3, 5, 8], [4, 6, 8], [0, 2], [12 * 3600, 24 * 3600]
         )
     ]
 
@@ -81,6 +82,12 @@ def main() -> None:
             print(
                 f"{profile}: chosen on the {name} series ({chosen:.1f} there), on the other five {held:.1f}"
             )
+        two_fold = [
+            table[best(table, everything[1 - i % 2 :: 2], profile)][profile][i] for i in everything
+        ]
+        print(
+            f"{profile}: two-fold (each half with the set chosen on the other) {normalised(two_fold):.1f}"
+        )
         held_out = [
             table[best(table, [j for j in everything if j != i], profile)][profile][i]
             for i in everything

@@ -127,6 +127,8 @@ def ticks(m: Month, per_minute: int) -> list[Partial]:
     neg = np.cumsum(rng.multinomial(m.negatives.astype(np.int64), even), axis=1)
     rest = np.cumsum(rng.multinomial((m.values - m.negatives).astype(np.int64), even), axis=1)
     return [
-        Partial((neg[:, k] + rest[:, k]).astype(float), neg[:, k].astype(float))
+        Partial(
+            (neg[:, k] + rest[:, k]).astype(float), neg[:, k].astype(float), (k + 1) / per_minute
+        )
         for k in range(per_minute)
     ]
