@@ -25,7 +25,6 @@ longer windows:
 
 from __future__ import annotations
 
-import warnings
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -199,11 +198,11 @@ def _dispersion(ws: np.ndarray, idx: np.ndarray, w: int, mu: np.ndarray, bucket_
     step = max(w, k // 3, 1)
     offsets = range(-k, k + 1, step)
     lags, _weights = _day_lags(bucket_s, p, offsets)
-    past = _past(ws, idx, lags, w).reshape(len(idx), p.history_days, len(offsets))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN days before enough history
-        dev = np.abs(past - np.nanmedian(past, axis=2, keepdims=True))
-        mad = np.nan_to_num(np.nanmedian(dev.reshape(len(idx), -1), axis=1))
+    past = _past(ws, idx, lags, w)
+    by_day = past.reshape(-1, len(offsets))  # rows: (index, day)
+    day_median = _weighted_median(by_day, np.ones(len(offsets)))
+    dev = np.abs(by_day - day_median[:, None]).reshape(len(idx), -1)
+    mad = np.nan_to_num(_weighted_median(dev, np.ones(dev.shape[1])))
     return np.maximum(1.0, (1.4826 * mad) ** 2 / np.maximum(mu, 1.0))
 
 
