@@ -30,17 +30,18 @@ def grid() -> list[Params]:
     return [
         Params(
             window_s=win,
-            min_window_s=min(win, short),
+            min_window_s=900,
             min_ratio=ratio,
             min_z=z,
-            novelty_days=nd,
-            novelty_factor=1.2 if nd else 1.0,
+            novelty_days=2.0,
+            novelty_factor=1.2,
             min_count=15,
             cooldown_s=cool,
             resolve_s=3600,
+            level_s=level,
         )
-        for win, short, ratio, z, nd, cool in itertools.product(
-            [900, 3600], [300, 900], [3, 5, 8], [4, 6, 8], [0, 2], [12 * 3600, 24 * 3600]
+        for win, ratio, z, cool, level in itertools.product(
+            [900, 3600], [3, 5, 8], [4, 6, 8], [12 * 3600, 24 * 3600], [0, 3 * 3600]
         )
     ]
 
