@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from alerts.detector import Params, Series, shift_signals, spike_signals
-from alerts.lifecycle import Event, Track, step
+from alerts.detector import (
+    Params,
+    Partial,
+    Series,
+    shift_signals,
+    spike_signals,
+    spike_signals_ticks,
+)
+from alerts.lifecycle import FIRING, Event, Track, step
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,7 @@ class Detection:
     observed: float
     baseline: float
     z: float
+    seen_at: float = 0.0  # when the beat judged it (epoch seconds)
 
 
 def detect(series: Series, p: Params, kinds: Iterable[str] = ("spike", "shift")) -> list[Detection]:
@@ -33,13 +41,44 @@ def detect(series: Series, p: Params, kinds: Iterable[str] = ("spike", "shift"))
         for i, signal in enumerate(signals):
             track, events = step(track, signal, series.time(i), p)
             start = series.start + i * series.bucket_s
-            found.extend(_detection(i, start, e) for e in events if e.name == "fire")
+            found.extend(
+                _detection(i, start, e, series.time(i)) for e in events if e.name == "fire"
+            )
     return sorted(found, key=lambda d: (d.at, d.kind))
 
 
-def _detection(index: int, at: float, event: Event) -> Detection:
+def detect_ticks(
+    series: Series,
+    p: Params,
+    partials: Sequence[Partial],
+    kinds: Iterable[str] = ("spike", "shift"),
+) -> list[Detection]:
+    """As the live beat judges a bucket while it fills: `partials[k]` holds, for every bucket,
+    what the k-th tick inside it has counted (the last entry is the whole bucket). Ticks are
+    evenly spaced through the bucket."""
+    found: list[Detection] = []
+    ticks = len(partials)
+    for kind in kinds:
+        if kind == "spike":
+            per_tick = spike_signals_ticks(series, p, partials)
+        else:
+            per_tick = [shift_signals(series, p, partial=part) for part in partials]
+        track = Track()
+        for i in range(len(series.values)):
+            start = series.start + i * series.bucket_s
+            for k in range(ticks):
+                signal = per_tick[k][i]
+                if track.status != FIRING and not signal.active:
+                    continue  # nothing can happen: step() would return the track unchanged
+                at = start + (k + 1) * series.bucket_s / ticks
+                track, events = step(track, signal, at, p)
+                found.extend(_detection(i, start, e, at) for e in events if e.name == "fire")
+    return sorted(found, key=lambda d: (d.seen_at, d.kind))
+
+
+def _detection(index: int, at: float, event: Event, seen_at: float) -> Detection:
     s = event.signal
-    return Detection(index, at, event.kind, event.severity, s.observed, s.baseline, s.z)
+    return Detection(index, at, event.kind, event.severity, s.observed, s.baseline, s.z, seen_at)
 
 
 def series_from_rows(

@@ -6,12 +6,14 @@ can feed them and any beat process can read them.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -116,18 +118,124 @@ def load_series(session: Session, platform: str, topic: str, end: datetime, days
     """Minute counts from `end - days` up to, not including, `end` (a minute boundary)."""
     start = end - timedelta(days=days)
     n = int((end - start).total_seconds() // 60)
-    values = np.zeros(n)
-    negatives = np.zeros(n)
+    values, negatives = np.zeros(n), np.zeros(n)
+    _fill(session, platform, topic, start, start, end, values, negatives)
+    return Series(start.timestamp(), 60, values, negatives)
+
+
+def _fill(
+    session: Session,
+    platform: str,
+    topic: str,
+    origin: datetime,
+    since: datetime,
+    end: datetime,
+    values: np.ndarray,
+    negatives: np.ndarray,
+) -> None:
+    """Add the counts of minutes [since, end) into arrays whose index 0 is `origin`."""
     rows = session.execute(
         select(MinuteCount.minute, MinuteCount.total, MinuteCount.negative).where(
             MinuteCount.platform == platform,
             MinuteCount.topic == topic,
-            MinuteCount.minute >= start,
+            MinuteCount.minute >= since,
             MinuteCount.minute < end,
         )
     )
     for minute, total, negative in rows:
-        i = int((minute - start).total_seconds() // 60)
+        i = int((minute - origin).total_seconds() // 60)
         values[i] += total
         negatives[i] += negative
-    return Series(start.timestamp(), 60, values, negatives)
+
+
+def _sums(
+    session: Session, platform: str, topic: str, since: datetime, end: datetime
+) -> tuple[int, int]:
+    total, negative = session.execute(
+        select(
+            func.coalesce(func.sum(MinuteCount.total), 0),
+            func.coalesce(func.sum(MinuteCount.negative), 0),
+        ).where(
+            MinuteCount.platform == platform,
+            MinuteCount.topic == topic,
+            MinuteCount.minute >= since,
+            MinuteCount.minute < end,
+        )
+    ).one()
+    return int(total), int(negative)
+
+
+@dataclass
+class _Cached:
+    start: datetime
+    end: datetime
+    values: np.ndarray
+    negatives: np.ndarray
+    loaded_at: datetime
+
+
+class SeriesCache:
+    """Minute counts kept between beat ticks, so a tick reads minutes, not days.
+
+    Past minutes rarely change (comments are counted in the minute they are decided), so a
+    tick shifts the cached days and re-reads only the last `tail_minutes` (the minute in
+    progress, the new ones, and a margin for a batch committed late). One aggregate query checks
+    the older minutes still add up to what is cached (a late commit, a purge, a back-fill or
+    another database: everything is re-read), and everything is re-read every `reload_s`
+    anyway. One per process, keyed by database; safe across threads.
+    """
+
+    def __init__(self, tail_minutes: int = 10, reload_s: float = 3600.0) -> None:
+        self.tail_minutes = tail_minutes
+        self.reload_s = reload_s
+        self._entries: dict[tuple[str, str, str], _Cached] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def series(
+        self, session: Session, platform: str, topic: str, end: datetime, days: int
+    ) -> Series:
+        """The same Series as `load_series(session, platform, topic, end, days)`."""
+        with self._lock:
+            return self._series(session, platform, topic, end, days)
+
+    def _series(
+        self, session: Session, platform: str, topic: str, end: datetime, days: int
+    ) -> Series:
+        start = end - timedelta(days=days)
+        key = (str(session.get_bind().url), platform, topic)
+        entry = self._entries.get(key)
+        if (
+            entry is None
+            or len(entry.values) != days * 1440
+            or entry.start > start
+            or entry.end > end
+            or (end - entry.loaded_at).total_seconds() >= self.reload_s
+            or (end - entry.end) >= timedelta(days=days)
+        ):
+            full = load_series(session, platform, topic, end, days)
+            self._entries[key] = _Cached(start, end, full.values.copy(), full.negatives.copy(), end)
+            return full
+        shift = int((end - entry.end).total_seconds() // 60)
+        n = len(entry.values)
+        keep = n - shift
+        values, negatives = np.zeros(n), np.zeros(n)
+        values[:keep], negatives[:keep] = entry.values[shift:], entry.negatives[shift:]
+        since = max(start, end - timedelta(minutes=self.tail_minutes + shift))
+        first = int((since - start).total_seconds() // 60)
+        if _sums(session, platform, topic, start, since) != (
+            int(values[:first].sum()),
+            int(negatives[:first].sum()),
+        ):
+            del self._entries[key]
+            return self._series(session, platform, topic, end, days)
+        values[first:], negatives[first:] = 0.0, 0.0
+        _fill(session, platform, topic, start, since, end, values, negatives)
+        self._entries[key] = _Cached(start, end, values, negatives, entry.loaded_at)
+        return Series(start.timestamp(), 60, values.copy(), negatives.copy())
+
+
+CACHE = SeriesCache()  # the beat's; evaluate.run uses it

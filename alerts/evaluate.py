@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts import counts, outbox, policy
-from alerts.detector import Params, Signal, shift_signals, spike_signals
+from alerts.detector import Params, Partial, Signal, shift_signals, spike_signals
 from alerts.lifecycle import FIRING, RESOLVED, Event, Track, step
 from alerts.models import Incident, Silence
 from alerts.raid import RaidParams, Toxic, find_raids
@@ -34,6 +34,7 @@ class Context:
     public_url: str = "http://127.0.0.1:8000"
     params: Params = field(default_factory=Params)
     raid: RaidParams = field(default_factory=RaidParams)
+    cache: counts.SeriesCache | None = None  # minute counts kept between ticks (the beat's)
 
 
 def run(session: Session, now: datetime, ctx: Context) -> list[int]:
@@ -46,11 +47,23 @@ def run(session: Session, now: datetime, ctx: Context) -> list[int]:
     firing = select(Incident.platform, Incident.topic).where(Incident.status == FIRING)
     keys |= {(platform, topic) for platform, topic in session.execute(firing)}
     for platform, topic in sorted(keys):
-        series = counts.load_series(session, platform, topic, end, ctx.params.history_days + 1)
+        days = ctx.params.history_days + 1
+        series = (
+            counts.load_series(session, platform, topic, end, days)
+            if ctx.cache is None
+            else ctx.cache.series(session, platform, topic, end, days)
+        )
         last = np.array([len(series.values) - 1])
+        # The last bucket is the minute in progress: its expected counts are prorated.
+        assert series.negatives is not None
+        partial = Partial(
+            series.values[last],
+            series.negatives[last],
+            (now - (end - timedelta(minutes=1))).total_seconds() / 60,
+        )
         for signal in [
-            *spike_signals(series, ctx.params, last),
-            *shift_signals(series, ctx.params, last),
+            *spike_signals(series, ctx.params, last, partial),
+            *shift_signals(series, ctx.params, last, partial),
         ]:
             queued += advance(session, platform, topic, signal, now, ctx)
     for platform, signal in _raid_signals(session, now, ctx):
@@ -139,7 +152,7 @@ def _apply(
 
 
 def _figures(signal: Signal, p: Params) -> dict[str, Any]:
-    window = p.shift_window_s if signal.kind == "shift" else p.window_s
+    window = signal.window_s or (p.shift_window_s if signal.kind == "shift" else p.window_s)
     return {
         "observed": signal.observed, "baseline": signal.baseline, "z": round(signal.z, 2),
         "share": signal.share, "baseline_share": signal.baseline_share, "window_min": window // 60,

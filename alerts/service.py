@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from alerts import counts
 from alerts.evaluate import Context
 from alerts.policy import Policy
 from alerts.transports import ConsoleTransport, SlackTransport, Transport
@@ -18,6 +19,7 @@ def context(settings: Settings) -> Context:
         ),
         transport="slack" if settings.slack_bot_token else "console",
         public_url=settings.public_url,
+        cache=counts.CACHE,
     )
 
 

@@ -18,14 +18,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
-import requests
-from sqlalchemy import insert
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "alerts")]
+# The project root instead of bench/ (whose queue.py would shadow the standard library's).
+sys.path[0:1] = [str(ROOT), str(ROOT / "tests" / "alerts")]
 
+import numpy as np  # noqa: E402
+import requests  # noqa: E402
 from fake_slack import FakeSlack  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 from alerts.models import MinuteCount  # noqa: E402
 from vigie import migrate  # noqa: E402

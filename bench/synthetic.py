@@ -1,8 +1,13 @@
 """A synthetic month of per-minute comment counts per platform, with labelled crises.
 
-Daily rhythm (lunch and evening peaks), quieter weekends, overdispersed noise, slow drift of
-the negative share, viral-but-positive bursts (must not alert) and negative crises of several
-sizes (size = negative rate over its usual rate). One warm-up week precedes the scored month.
+Rates are those of a mid-size brand's accounts (7,000 to 22,000 comments a day per
+platform: 5 to 15 a minute on average, ~0.75 to 2.3 of them negative), with a daily rhythm
+(lunch and evening peaks, quiet nights at ~1/4 of the mean), quieter weekends, a day-to-day
+level that wanders (+/- 15%), overdispersed minute noise, slow drift of the negative share,
+viral-but-positive bursts (must not alert) and negative crises of several sizes (size = negative
+rate over its usual rate) that ramp up linearly over 2 to 10 minutes before holding. Crises and
+bursts start at times drawn in proportion to the activity (people are awake), so few fall in the
+night's trough. One warm-up week precedes the scored month.
 """
 
 from __future__ import annotations
@@ -11,9 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from alerts.detector import Partial
+
 MINUTES_PER_DAY = 1440
-PLATFORMS = {"facebook": 12.0, "instagram": 5.0, "x": 25.0}  # mean comments per minute
+PLATFORMS = {"facebook": 8.0, "instagram": 5.0, "x": 15.0}  # mean comments per minute
 CRISIS_SIZES = (2.0, 3.0, 5.0, 10.0)
+CRISES_PER_SIZE = 3
+RAMP_MINUTES = (2, 10)
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,7 @@ class Event:
     end: int
     size: float
     kind: str  # "crisis" or "viral"
+    ramp: int = 0  # minutes to full size
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,7 @@ class Month:
     negatives: np.ndarray
     events: list[Event]
     warmup: int  # minutes of history before the scored month
+    seed: int = 0
 
 
 def _rhythm(minutes: np.ndarray) -> np.ndarray:
@@ -42,10 +53,17 @@ def _rhythm(minutes: np.ndarray) -> np.ndarray:
 
 
 def _place(
-    rng: np.random.Generator, taken: list[tuple[int, int]], lo: int, hi: int, length: int
+    rng: np.random.Generator,
+    taken: list[tuple[int, int]],
+    lo: int,
+    hi: int,
+    length: int,
+    weight: np.ndarray,
 ) -> int:
+    """A free start minute, drawn in proportion to `weight` (people's activity)."""
+    prob = weight[lo : hi - length] / weight[lo : hi - length].sum()
     for _ in range(1000):
-        start = int(rng.integers(lo, hi - length))
+        start = lo + int(rng.choice(len(prob), p=prob))
         if all(start + length + 360 < a or start > b + 360 for a, b in taken):
             taken.append((start, start + length))
             return start
@@ -57,7 +75,8 @@ def month(platform: str, seed: int, days: int = 35, warmup_days: int = 7) -> Mon
     rng = np.random.default_rng(seed)
     n = days * MINUTES_PER_DAY
     minutes = np.arange(n)
-    mean = PLATFORMS[platform] * _rhythm(minutes) / _rhythm(minutes).mean()
+    level = np.repeat(np.exp(rng.normal(0.0, 0.15, days)), MINUTES_PER_DAY)
+    mean = PLATFORMS[platform] * level * _rhythm(minutes) / _rhythm(minutes).mean()
     share = np.clip(0.15 + 0.04 * np.sin(minutes / (MINUTES_PER_DAY * 5.3)), 0.05, 0.5)
     extra_total = np.zeros(n)
     extra_neg = np.zeros(n)
@@ -65,17 +84,18 @@ def month(platform: str, seed: int, days: int = 35, warmup_days: int = 7) -> Mon
     taken: list[tuple[int, int]] = []
     lo = warmup_days * MINUTES_PER_DAY
     for size in CRISIS_SIZES:
-        for _ in range(2):
+        for _ in range(CRISES_PER_SIZE):
             length = int(rng.integers(60, 180))
-            start = _place(rng, taken, lo, n, length)
-            ramp = np.minimum(1.0, (np.arange(length) + 1) / 5.0)
+            ramp_min = int(rng.integers(RAMP_MINUTES[0], RAMP_MINUTES[1] + 1))
+            start = _place(rng, taken, lo, n, length, mean)
+            ramp = np.minimum(1.0, (np.arange(length) + 1) / ramp_min)
             added = (size - 1.0) * (mean * share)[start : start + length] * ramp
             extra_neg[start : start + length] += added
             extra_total[start : start + length] += added * 1.25  # some neutral replies too
-            events.append(Event(start, start + length, size, "crisis"))
+            events.append(Event(start, start + length, size, "crisis", ramp_min))
     for _ in range(4):
         length = int(rng.integers(30, 120))
-        start = _place(rng, taken, lo, n, length)
+        start = _place(rng, taken, lo, n, length, mean)
         boost = float(rng.uniform(3.0, 8.0))
         shape = np.sin(np.linspace(0, np.pi, length))
         added = (boost - 1.0) * mean[start : start + length] * shape
@@ -93,4 +113,22 @@ def month(platform: str, seed: int, days: int = 35, warmup_days: int = 7) -> Mon
         negatives.astype(float),
         sorted(events, key=lambda e: e.start),
         lo,
+        seed,
     )
+
+
+def ticks(m: Month, per_minute: int) -> list[Partial]:
+    """What each of `per_minute` evenly spaced beat ticks has counted of its minute so far.
+
+    Comments arrive uniformly within their minute; the last tick sees the whole minute.
+    """
+    rng = np.random.default_rng(m.seed + 1_000_003)
+    even = [1.0 / per_minute] * per_minute
+    neg = np.cumsum(rng.multinomial(m.negatives.astype(np.int64), even), axis=1)
+    rest = np.cumsum(rng.multinomial((m.values - m.negatives).astype(np.int64), even), axis=1)
+    return [
+        Partial(
+            (neg[:, k] + rest[:, k]).astype(float), neg[:, k].astype(float), (k + 1) / per_minute
+        )
+        for k in range(per_minute)
+    ]

@@ -9,7 +9,7 @@ from vigie.cli import main
 
 def _csv(tmp_path, with_negative: bool):
     values = rhythm(8, 5.0)
-    values[7 * 1440 + 600 : 7 * 1440 + 660] += 30
+    values[7 * 1440 + 600 : 7 * 1440 + 660] += 40
     negatives = values.copy()
     lines = ["timestamp,value" + (",negative" if with_negative else "")]
     for i, v in enumerate(values):

@@ -110,7 +110,7 @@ def test_it_records_but_does_not_send_silenced_alerts(sessions):
 def test_it_inhibits_lower_alerts_while_a_crisis_fires(sessions):
     """A warning on a platform with a firing crisis is kept quiet."""
     with sessions.begin() as session:
-        fill(session, burst=4)
+        fill(session, burst=6)
         session.add(
             Incident(
                 platform="facebook",
