@@ -2,7 +2,8 @@
 
 Each beat judges the counts up to now, the minute in progress included, so a burst is seen
 within seconds of its comments being decided. State lives in the database (incidents), so any
-beat process can run this; run one beat at a time (Celery beat is a singleton).
+beat process can run this. Run one beat; a second one by mistake cannot alert twice
+(`workers/alert_tasks.tick`: an advisory lock on PostgreSQL, and one firing incident per key).
 """
 
 from __future__ import annotations
