@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -259,7 +258,7 @@ class Sampler:
             try:
                 sample = (time.monotonic(), self.probe.queued(), self.probe.pending())
                 self.samples.append(sample)
-            except Exception as exc:  # noqa: BLE001 - a failed sample is shown, not fatal
+            except Exception as exc:
                 print(f"  sampler: {type(exc).__name__}: {exc}", flush=True)
             self.stop.wait(self.every)
 
@@ -512,9 +511,7 @@ def storm(
     tally = Tally()
     normal, peak = args.normal_rate, args.normal_rate * args.storm_factor
     singles = lambda tag: (
-        lambda k, b: [  # noqa: E731
-            make_comment(f"{prefix}{tag}{k}-{i}", k * b + i) for i in range(b)
-        ]
+        lambda k, b: [make_comment(f"{prefix}{tag}{k}-{i}", k * b + i) for i in range(b)]
     )
     started = time.monotonic()
     offer(loop, tally, normal, 1, args.calm_seconds, singles("a"))
