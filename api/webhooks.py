@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from api.auth import limit_source, runtime, signed_source
 from api.errors import ApiError
+from api.shedding import shed_if_overloaded
 from moderation.ingest import (
     CommentIn,
     PayloadError,
@@ -34,6 +35,7 @@ def post_comments() -> ResponseReturnValue:
     """Accept one comment or a batch (all-or-nothing); 202 once stored."""
     body = _raw_body()
     source = signed_source(body)
+    shed_if_overloaded()
     comments = _parse(parse_vigie_payload, body)
     stored = _store(comments, source)
     return jsonify(
@@ -76,6 +78,7 @@ def meta_event() -> ResponseReturnValue:
     except SignatureError as exc:
         raise ApiError(401, "bad_signature", str(exc)) from None
     limit_source("meta")
+    shed_if_overloaded()
     parsed = _parse(parse_meta_payload, body)
     stored = _store(parsed.comments, "meta")
     # Meta expects 200; anything else makes it retry and eventually disable the subscription.

@@ -79,6 +79,11 @@ class Settings:
     # VIGIE_RETENTION_DAYS: blank comment text and author handles after this many days
     # (moderation/retention.py); None keeps them.
     retention_days: int | None = None
+    # VIGIE_MAX_BACKLOG: past this many undecided comments the webhooks answer 503 overloaded
+    # (api/shedding.py); 0 turns load shedding off.
+    max_backlog: int = 5000
+    # VIGIE_WORKER_NICE: `vigie run` starts the Celery worker this much nicer than the web.
+    worker_nice: int = 5
 
     @property
     def is_production(self) -> bool:
@@ -158,6 +163,8 @@ class Settings:
             login_max_failures_per_ip=_int(
                 environ, "VIGIE_LOGIN_MAX_FAILURES_PER_IP", 50, 1, 10**6
             ),
+            max_backlog=_int(environ, "VIGIE_MAX_BACKLOG", 5000, 0, 10**9),
+            worker_nice=_int(environ, "VIGIE_WORKER_NICE", 5, 0, 19),
             retention_days=_int(environ, "VIGIE_RETENTION_DAYS", 0, 1, 36500)
             if environ.get("VIGIE_RETENTION_DAYS")
             else None,
