@@ -84,6 +84,8 @@ class Settings:
     max_backlog: int = 5000
     # VIGIE_WORKER_NICE: `vigie run` starts the Celery worker this much nicer than the web.
     worker_nice: int = 5
+    # VIGIE_DB_POOL_TIMEOUT: seconds to wait for a pooled database connection (web: then 503).
+    db_pool_timeout_s: float = 2.0
 
     @property
     def is_production(self) -> bool:
@@ -165,6 +167,7 @@ class Settings:
             ),
             max_backlog=_int(environ, "VIGIE_MAX_BACKLOG", 5000, 0, 10**9),
             worker_nice=_int(environ, "VIGIE_WORKER_NICE", 5, 0, 19),
+            db_pool_timeout_s=_float(environ, "VIGIE_DB_POOL_TIMEOUT", 2.0),
             retention_days=_int(environ, "VIGIE_RETENTION_DAYS", 0, 1, 36500)
             if environ.get("VIGIE_RETENTION_DAYS")
             else None,
