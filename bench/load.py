@@ -616,14 +616,16 @@ def _wait_alert(target: Target, platform: str, limit: float) -> float | None:
     return None
 
 
-def check(run: str, probe: Probe, target: Target, tallies: list[Tally]) -> dict[str, Any]:
+def check(
+    run: str, probe: Probe, target: Target, tallies: list[Tally], limit: float
+) -> dict[str, Any]:
     """Accepted == decided, none twice; callbacks once each when configured."""
     found = probe.integrity(f"{run}-")
     accepted = {eid for tally in tallies for eid in tally.sent_at}
     found["accepted_by_client"] = len(accepted)
     found["lost"] = len(accepted - set(probe.decided_at(f"{run}-")))
     if target.receiver is not None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + limit
         while len(target.receiver.received) < found["decided"] and time.monotonic() < deadline:
             time.sleep(0.5)
         ids = Counter(r["external_id"] for r in target.receiver.received)
@@ -661,7 +663,7 @@ def run(args: argparse.Namespace, target: Target) -> dict[str, Any]:
             results["storm"] = r
             tallies.append(tally)
         wait_drained(probe, args.drain_limit)
-        results["check"] = check(run_id, probe, target, tallies)
+        results["check"] = check(run_id, probe, target, tallies, args.drain_limit)
     finally:
         loop.close()
         sampler.close()
