@@ -510,9 +510,10 @@ def storm(
     prefix = f"{run}-storm-"
     tally = Tally()
     normal, peak = args.normal_rate, args.normal_rate * args.storm_factor
-    singles = lambda tag: (
-        lambda k, b: [make_comment(f"{prefix}{tag}{k}-{i}", k * b + i) for i in range(b)]
-    )
+
+    def singles(tag: str) -> Callable[[int, int], list[dict[str, Any]]]:
+        return lambda k, b: [make_comment(f"{prefix}{tag}{k}-{i}", k * b + i) for i in range(b)]
+
     started = time.monotonic()
     offer(loop, tally, normal, 1, args.calm_seconds, singles("a"))
     storm_started = time.monotonic()
