@@ -306,9 +306,18 @@ class OpenLoop:
         self.client, self.timeout, self.retries = client, timeout, retries
         self.pool = ThreadPoolExecutor(threads)
         self.timers: list[threading.Timer] = []
+        self.outstanding = 0  # requests queued, in flight or waiting to be retried
+        self.lock = threading.Lock()
 
     def send(self, items: list[dict[str, Any]], tally: Tally, due: float, attempt: int = 1) -> None:
+        with self.lock:
+            self.outstanding += 1
         self.pool.submit(self._send, items, tally, due, attempt)
+
+    def _retry(self, *args: Any) -> None:
+        self.send(*args)
+        with self.lock:
+            self.outstanding -= 1  # the retry's own send counts it from now on
 
     def _send(self, items: list[dict[str, Any]], tally: Tally, due: float, attempt: int) -> None:
         started = time.monotonic()
@@ -331,19 +340,21 @@ class OpenLoop:
                     tally.sent_at[item["external_id"]] = wall
             elif status in (429, 503) and retry_after is None:
                 tally.retry_after_missing += 1
-        if status == 202:
-            return
-        if attempt <= self.retries:
+        if status != 202 and attempt <= self.retries:
             delay = float(retry_after or 1)
             timer = threading.Timer(
-                delay, self.send, (items, tally, time.monotonic() + delay, attempt + 1)
+                delay, self._retry, (items, tally, time.monotonic() + delay, attempt + 1)
             )
             timer.daemon = True
+            with self.lock:
+                self.outstanding += 1
             timer.start()
             self.timers.append(timer)
-        else:
+        elif status != 202:
             with tally.lock:
                 tally.gave_up += len(items)
+        with self.lock:
+            self.outstanding -= 1
 
     def _post(self, payload: object) -> tuple[int, float, str | None]:
         from moderation.signing import vigie_signature
@@ -364,10 +375,11 @@ class OpenLoop:
             response.headers.get("Retry-After"),
         )
 
-    def wait_retries(self, limit: float) -> None:
+    def wait_idle(self, limit: float) -> None:
+        """Until every request sent, retries included, has its final answer (or `limit`)."""
         deadline = time.monotonic() + limit
-        for timer in list(self.timers):
-            timer.join(max(0.0, deadline - time.monotonic()))
+        while self.outstanding and time.monotonic() < deadline:
+            time.sleep(0.2)
 
     def close(self) -> None:
         for timer in self.timers:
@@ -444,9 +456,7 @@ def step(
         args.step_seconds,
         lambda k, b: [make_comment(f"{prefix}{k}-{i}", k * b + i) for i in range(b)],
     )
-    loop.pool.submit(lambda: None).result()  # every request handed to a thread
-    loop.wait_retries(0)
-    time.sleep(args.timeout)  # requests still in flight come back or time out
+    loop.wait_idle(args.timeout * 2)  # requests in flight come back or time out
     elapsed = args.step_seconds
     decided_in_step = _decided_count(probe) - decided_before
     drained = wait_drained(probe, args.drain_limit)
@@ -549,8 +559,7 @@ def storm(
     calm.start()
     alert_at = _wait_alert(target, "facebook", args.alert_limit)
     calm.join()
-    loop.wait_retries(120)
-    time.sleep(args.timeout)
+    loop.wait_idle(args.drain_limit)  # refused requests retried until accepted or given up
     drained = wait_drained(probe, args.drain_limit)
     drain_s = None if drained is None else time.monotonic() - storm_ended
     ended = time.monotonic()
@@ -651,8 +660,7 @@ def run(args: argparse.Namespace, target: Target) -> dict[str, Any]:
         tallies.append(warm)
         items = [make_comment(f"{run_id}-warm-{i}", i) for i in range(20)]
         loop.send(items, warm, time.monotonic())  # the workers load their models first
-        loop.pool.submit(lambda: None).result()
-        time.sleep(1)
+        loop.wait_idle(args.timeout * 2)
         wait_drained(probe, 300)
         for n, rate in enumerate(args.rates):
             r, tally = step(run_id, n, rate, args, loop, probe, sampler)
@@ -690,14 +698,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sample-every", type=float, default=5.0, help="queue depth, seconds")
     parser.add_argument("--drain-limit", type=float, default=900, help="seconds")
     parser.add_argument("--storm", action="store_true", help="run the storm after the steps")
-    parser.add_argument("--normal-rate", type=float, default=10, help="comments/s, storm's base")
+    parser.add_argument("--normal-rate", type=float, default=5, help="comments/s, storm's base")
     parser.add_argument("--storm-factor", type=float, default=50)
     parser.add_argument("--storm-seconds", type=float, default=120)
     parser.add_argument("--storm-batch", type=int, default=10)
     parser.add_argument("--calm-seconds", type=float, default=30, help="normal before and after")
     parser.add_argument("--burst-rate", type=float, default=5, help="negative comments/s")
     parser.add_argument("--alert-limit", type=float, default=300, help="seconds to wait")
-    parser.add_argument("--retries", type=int, default=10, help="storm: retries of refusals")
+    parser.add_argument("--retries", type=int, default=60, help="storm: retries of refusals")
     parser.add_argument("--callbacks", action="store_true", help="decision callbacks to a receiver")
     parser.add_argument("--rate-limit", type=int, default=1_000_000, help="per source a minute")
     parser.add_argument("--env", action="append", default=[], help="K=V for the service")
