@@ -77,3 +77,11 @@ def test_it_reads_the_load_settings() -> None:
     for name, value in [("VIGIE_MAX_BACKLOG", "-1"), ("VIGIE_WORKER_NICE", "20")]:
         with pytest.raises(SettingsError, match=name):
             Settings.from_env({name: value})
+
+
+def test_it_reads_the_enqueue_wait() -> None:
+    """VIGIE_ENQUEUE_WAIT defaults to 0.2 s; 0 is allowed (no coalescing), negative is not."""
+    assert Settings.from_env({}).enqueue_wait_s == 0.2
+    assert Settings.from_env({"VIGIE_ENQUEUE_WAIT": "0"}).enqueue_wait_s == 0
+    with pytest.raises(SettingsError, match="VIGIE_ENQUEUE_WAIT"):
+        Settings.from_env({"VIGIE_ENQUEUE_WAIT": "-1"})
