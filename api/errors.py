@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,13 @@ def register(app: Flask) -> None:
     def _database_down(exc: OperationalError) -> ResponseReturnValue:
         log.warning("database unavailable", extra={"error": type(exc.orig).__name__})
         return error_response(503, "unavailable", "the database is unavailable; retry later")
+
+    @app.errorhandler(PoolTimeout)
+    def _no_connection(exc: PoolTimeout) -> ResponseReturnValue:
+        # Every pooled connection is busy for longer than VIGIE_DB_POOL_TIMEOUT: shed the
+        # request rather than keep the caller waiting past its own timeout.
+        log.warning("no database connection within the pool timeout")
+        return error_response(503, "overloaded", "too many requests in progress; retry later")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:

@@ -45,7 +45,10 @@ _SIGNED_ERRORS = {
     "400": _error("missing_source, invalid_json or invalid_utf8"),
     "401": _error("bad_signature: unknown source, bad, stale or future signature"),
     "429": _error("rate_limited: too many requests from this source (see Retry-After)"),
-    "503": _error("the database is unavailable (see Retry-After)"),
+    "503": _error(
+        "unavailable: the database is down; overloaded: too many requests in progress"
+        " (see Retry-After)"
+    ),
 }
 _ID = {"type": "string", "minLength": 1, "maxLength": 128}
 _COUNT = {"type": ["integer", "null"], "minimum": 0, "maximum": 2**31 - 1}
@@ -141,6 +144,11 @@ def paths() -> dict[str, Any]:
                     **_SIGNED_ERRORS,
                     "413": _error("body larger than VIGIE_MAX_BODY_BYTES"),
                     "422": _error("invalid_payload: every bad item and field"),
+                    "503": _error(
+                        "unavailable: the database is down; overloaded: more than"
+                        " VIGIE_MAX_BACKLOG comments wait for a decision, nothing stored"
+                        " (see Retry-After)"
+                    ),
                 },
             }
         },
@@ -205,7 +213,10 @@ def paths() -> dict[str, Any]:
                     "413": _error("body larger than VIGIE_MAX_BODY_BYTES"),
                     "422": _error("invalid_payload"),
                     "429": _error("rate_limited (see Retry-After)"),
-                    "503": _error("the database is unavailable (see Retry-After)"),
+                    "503": _error(
+                        "unavailable: the database is down; overloaded: more than"
+                        " VIGIE_MAX_BACKLOG comments wait for a decision (see Retry-After)"
+                    ),
                 },
             },
         },

@@ -7,13 +7,17 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from celery import Celery
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from api.auth import limit_source, runtime, signed_source
+from api.coalesce import Coalescer
 from api.errors import ApiError
+from api.shedding import shed_if_overloaded
 from moderation.ingest import (
     CommentIn,
     PayloadError,
@@ -34,6 +38,7 @@ def post_comments() -> ResponseReturnValue:
     """Accept one comment or a batch (all-or-nothing); 202 once stored."""
     body = _raw_body()
     source = signed_source(body)
+    shed_if_overloaded()
     comments = _parse(parse_vigie_payload, body)
     stored = _store(comments, source)
     return jsonify(
@@ -76,6 +81,7 @@ def meta_event() -> ResponseReturnValue:
     except SignatureError as exc:
         raise ApiError(401, "bad_signature", str(exc)) from None
     limit_source("meta")
+    shed_if_overloaded()
     parsed = _parse(parse_meta_payload, body)
     stored = _store(parsed.comments, "meta")
     # Meta expects 200; anything else makes it retry and eventually disable the subscription.
@@ -122,14 +128,26 @@ def _store(comments: Sequence[CommentIn], source: str) -> list[int]:
 
 
 def _enqueue(ids: list[int]) -> None:
-    """Enqueue scoring after the commit; if the broker is down the sweeper picks them up later."""
-    celery = runtime().celery
-    for start in range(0, len(ids), ENQUEUE_CHUNK):
-        chunk = ids[start : start + ENQUEUE_CHUNK]
-        try:
-            celery.send_task("vigie.score_comments", args=[chunk], retry_policy=_RETRY_POLICY)
-        except Exception as exc:  # kombu raises many types; the comments are safe in the DB
-            log.warning(
-                "enqueue failed; the sweeper will re-enqueue",
-                extra={"comments": len(chunk), "error": type(exc).__name__},
-            )
+    """Enqueue scoring after the commit, coalesced with other requests' (api/coalesce.py)."""
+    if not ids:
+        return
+    coalescer = current_app.extensions.get("vigie_coalescer")
+    if coalescer is None:
+        coalescer = current_app.extensions.setdefault(
+            "vigie_coalescer",
+            Coalescer(
+                partial(_send, runtime().celery), ENQUEUE_CHUNK, runtime().settings.enqueue_wait_s
+            ),
+        )
+    coalescer.add(ids)
+
+
+def _send(celery: Celery, chunk: list[int]) -> None:
+    """One scoring task; if the broker is down the sweeper picks the comments up later."""
+    try:
+        celery.send_task("vigie.score_comments", args=[chunk], retry_policy=_RETRY_POLICY)
+    except Exception as exc:  # kombu raises many types; the comments are safe in the DB
+        log.warning(
+            "enqueue failed; the sweeper will re-enqueue",
+            extra={"comments": len(chunk), "error": type(exc).__name__},
+        )

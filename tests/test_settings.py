@@ -60,3 +60,28 @@ def test_it_names_the_variable_in_errors(environ: dict[str, str], names: str) ->
     """A malformed or missing setting raises an error naming the variable."""
     with pytest.raises(SettingsError, match=names):
         Settings.from_env(environ)
+
+
+def test_it_reads_the_load_settings() -> None:
+    """Backlog limit (0 = no shedding), worker niceness and pool timeout; bad values name the variable."""
+    defaults = Settings.from_env({})
+    assert (defaults.max_backlog, defaults.worker_nice, defaults.db_pool_timeout_s) == (
+        5000,
+        5,
+        2.0,
+    )
+    tuned = Settings.from_env(
+        {"VIGIE_MAX_BACKLOG": "0", "VIGIE_WORKER_NICE": "0", "VIGIE_DB_POOL_TIMEOUT": "0.5"}
+    )
+    assert (tuned.max_backlog, tuned.worker_nice, tuned.db_pool_timeout_s) == (0, 0, 0.5)
+    for name, value in [("VIGIE_MAX_BACKLOG", "-1"), ("VIGIE_WORKER_NICE", "20")]:
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({name: value})
+
+
+def test_it_reads_the_enqueue_wait() -> None:
+    """VIGIE_ENQUEUE_WAIT defaults to 0.2 s; 0 is allowed (no coalescing), negative is not."""
+    assert Settings.from_env({}).enqueue_wait_s == 0.2
+    assert Settings.from_env({"VIGIE_ENQUEUE_WAIT": "0"}).enqueue_wait_s == 0
+    with pytest.raises(SettingsError, match="VIGIE_ENQUEUE_WAIT"):
+        Settings.from_env({"VIGIE_ENQUEUE_WAIT": "-1"})

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import click
@@ -81,7 +82,13 @@ def run(workers: int) -> None:
                    "--loglevel", settings.log_level, "-n", "vigie@%h"],
         "beat": [python, "-m", "celery", "-A", "workers.main", "beat", "--loglevel", "WARNING"],
     }  # fmt: skip
-    processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+    # Scoring is throughput work and acknowledgements are latency: on a shared machine the
+    # worker yields the CPU to the web server (VIGIE_WORKER_NICE), so webhooks answer in a storm.
+    nice = {"worker": settings.worker_nice}
+    processes = {
+        name: subprocess.Popen(cmd, preexec_fn=_niced(nice.get(name, 0)))
+        for name, cmd in commands.items()
+    }
     _wait_for_web(f"http://{bind}/healthz", processes["web"])
     _banner(settings, bind)
     stopping = False
@@ -108,6 +115,17 @@ def run(workers: int) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
     sys.exit(exit_code)
+
+
+def _niced(increment: int) -> Callable[[], None] | None:
+    """A preexec_fn lowering the child's CPU priority, or None."""
+    if not increment:
+        return None
+
+    def lower() -> None:
+        os.nice(increment)
+
+    return lower
 
 
 def _wait_for_web(url: str, web: subprocess.Popen[bytes], timeout_s: float = 30) -> None:

@@ -27,7 +27,7 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.database_url)
+        return make_engine(self.settings.database_url, pool_timeout=self.settings.db_pool_timeout_s)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

@@ -84,6 +84,16 @@ class Settings:
     # VIGIE_RETENTION_DAYS: blank comment text and author handles after this many days
     # (moderation/retention.py); None keeps them.
     retention_days: int | None = None
+    # VIGIE_MAX_BACKLOG: past this many undecided comments the webhooks answer 503 overloaded
+    # (api/shedding.py); 0 turns load shedding off.
+    max_backlog: int = 5000
+    # VIGIE_WORKER_NICE: `vigie run` starts the Celery worker this much nicer than the web.
+    worker_nice: int = 5
+    # VIGIE_DB_POOL_TIMEOUT: seconds to wait for a pooled database connection (web: then 503).
+    db_pool_timeout_s: float = 2.0
+    # VIGIE_ENQUEUE_WAIT: seconds a web process gathers new comments into one scoring task
+    # (api/coalesce.py); 0 sends one task per request.
+    enqueue_wait_s: float = 0.2
 
     @property
     def is_production(self) -> bool:
@@ -166,6 +176,10 @@ class Settings:
             login_max_failures_per_ip=_int(
                 environ, "VIGIE_LOGIN_MAX_FAILURES_PER_IP", 50, 1, 10**6
             ),
+            max_backlog=_int(environ, "VIGIE_MAX_BACKLOG", 5000, 0, 10**9),
+            worker_nice=_int(environ, "VIGIE_WORKER_NICE", 5, 0, 19),
+            db_pool_timeout_s=_float(environ, "VIGIE_DB_POOL_TIMEOUT", 2.0),
+            enqueue_wait_s=_float(environ, "VIGIE_ENQUEUE_WAIT", 0.2, allow_zero=True),
             retention_days=_int(environ, "VIGIE_RETENTION_DAYS", 0, 1, 36500)
             if environ.get("VIGIE_RETENTION_DAYS")
             else None,
@@ -257,7 +271,9 @@ def _int(environ: Mapping[str, str], name: str, default: int, lo: int, hi: int) 
     return value
 
 
-def _float(environ: Mapping[str, str], name: str, default: float) -> float:
+def _float(
+    environ: Mapping[str, str], name: str, default: float, allow_zero: bool = False
+) -> float:
     raw = environ.get(name)
     if raw is None or raw == "":
         return default
@@ -265,7 +281,7 @@ def _float(environ: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name}: expected a number, got {raw!r}") from None
-    if value <= 0:
+    if value < 0 or (value == 0 and not allow_zero):
         raise SettingsError(f"{name}: must be positive, got {raw!r}")
     return value
 
