@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -23,7 +24,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench.comments import comments  # noqa: E402
 
-STACKS = ("default", "default+explain", "lexicon", "xlm-roberta-base", "bert-base")
+STACKS = (
+    "default",
+    "default-nocache",
+    "default+explain",
+    "lexicon",
+    "xlm-roberta-base",
+    "bert-base",
+)
 THREADS = 2
 
 
@@ -37,8 +45,17 @@ def _scorer_fn(stack: str):  # type: ignore[no-untyped-def]
     if stack.startswith("default") or stack == "lexicon":
         from moderation.scorers import build_scorer
 
-        scorer = build_scorer(stack.split("+")[0], explain=stack.endswith("+explain"))
-        return lambda texts: scorer.score_batch(texts)
+        name = "lexicon" if stack == "lexicon" else "default"
+        scorer = build_scorer(name, explain=stack.endswith("+explain"))
+        if stack == "default-nocache":  # every comment embedded, even a repeated one
+            scorer.text_cache = 0  # type: ignore[attr-defined]
+
+        def score(texts: list[str]):  # type: ignore[no-untyped-def]
+            return scorer.score_batch(texts)
+
+        # each timed phase starts with an empty text cache (the token-id cache stays warm)
+        score.reset = lambda: getattr(scorer, "_cache", {}).clear()  # type: ignore[attr-defined]
+        return score
     import torch
     from transformers import (
         BertConfig,
@@ -71,14 +88,24 @@ def _scorer_fn(stack: str):  # type: ignore[no-untyped-def]
     return run
 
 
-def measure(stack: str, n: int) -> dict:
+def load_texts(n: int, tsv: Path | None) -> list[str]:
+    """`n` synthetic comments, or the first `n` texts of a TSV with a `text` column."""
+    if tsv is None:
+        return comments(n)
+    lines = tsv.read_text(encoding="utf-8").splitlines()
+    col = lines[0].split("\t").index("text")
+    return [line.split("\t")[col] for line in lines[1 : n + 1]]
+
+
+def measure(stack: str, n: int, tsv: Path | None = None) -> dict:
     """Comments/s at batch 1 and batch 32, and peak RSS, for one stack in this process."""
     _limit_threads()
-    texts = comments(n)
+    texts = load_texts(n, tsv)
     run = _scorer_fn(stack)
-    run(texts[:32])  # load models and warm up
+    run(["warm-up", "échauffement"])  # load models (as a worker does on start)
     result = {"stack": stack}
     for batch in (1, 32):
+        getattr(run, "reset", lambda: None)()
         todo = texts[: max(n // 5, 64)] if batch == 1 else texts
         started = time.perf_counter()
         for i in range(0, len(todo), batch):
@@ -93,14 +120,17 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000)
     parser.add_argument("--only", choices=STACKS, help="measure one stack here (internal)")
     parser.add_argument("--stacks", default=",".join(STACKS))
+    parser.add_argument("--tsv", type=Path, help="score the first N texts of this TSV instead")
     args = parser.parse_args()
     if args.only:
-        print(json.dumps(measure(args.only, args.n)))
+        print(json.dumps(measure(args.only, args.n, args.tsv)))
         return
     rows = []
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     for stack in args.stacks.split(","):
         proc = subprocess.run(
-            [sys.executable, __file__, "--only", stack, "--n", str(args.n)],
+            [sys.executable, __file__, "--only", stack, "--n", str(args.n)]
+            + (["--tsv", str(args.tsv)] if args.tsv else []),
             capture_output=True,
             text=True,
         )
@@ -110,8 +140,11 @@ def main() -> None:
             continue
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     base = next((r for r in rows if r["stack"] == "xlm-roberta-base"), None)
+    texts = load_texts(args.n, args.tsv)
     print(
-        f"{args.n} synthetic EN/FR comments, {THREADS} threads (batch 1 on the first {max(args.n // 5, 64)})\n"
+        f"{args.n} {'comments of ' + args.tsv.name if args.tsv else 'synthetic EN/FR comments'} ({len(set(texts))} distinct), {THREADS} threads "
+        f"(batch 1 on the first {max(args.n // 5, 64)}); load average before/after: "
+        f"{load_before} / {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
     )
     print("| stack | comments/s batch 1 | comments/s batch 32 | × xlm-r batch 32 | peak RSS MB |")
     print("|---|---|---|---|---|")

@@ -17,7 +17,7 @@ import numpy as np
 from moderation.scorers.encoder import DIM, Encoder
 from moderation.scorers.explain import explain as explain_spans
 from moderation.scorers.features import featurize
-from moderation.scorers.heads import HEADS_FILE, HeadSet, load_heads
+from moderation.scorers.heads import HEADS_FILE, HeadBank, HeadSet, load_heads
 from moderation.scorers.lexical import FEATURES
 from moderation.scorers.ngrams import buckets
 from moderation.scorers.text import model_text
@@ -36,6 +36,9 @@ IRONY_TOXICITY_DISCOUNT = 0.3
 # Comments a rule may send to a human (toxicity or hate at or above this) are explained.
 EXPLAIN_AT = 0.5
 UNSUPPORTED_CONFIDENCE = 0.5
+# Features of this many recent distinct (text, language) pairs are kept per process: raids and
+# copy-pasta repeat the same text, which is then embedded once (~2 KB per entry, ~8 MB at most).
+TEXT_CACHE = 4_096
 MARKER_IRONY = 0.6
 PRAISE_COMPLAINT_IRONY = 0.35  # scores of languages the heads were not trained on are less sure
 
@@ -87,15 +90,22 @@ class DefaultScorer:
         threads: int = 2,
         explain: bool = True,
         explain_at: float = EXPLAIN_AT,
+        text_cache: int = TEXT_CACHE,
     ) -> None:
         self.heads_path = heads_path
         self.threads = threads
         self.explain_comments = explain
         self.explain_at = explain_at
+        self.text_cache = text_cache
+        self._cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
     @cached_property
     def heads(self) -> HeadSet:
         return load_heads(self.heads_path)
+
+    @cached_property
+    def bank(self) -> HeadBank:
+        return HeadBank(self.heads, DIM + len(FEATURES))
 
     @cached_property
     def version(self) -> str:  # type: ignore[override]
@@ -118,15 +128,36 @@ class DefaultScorer:
         """Features of already cleaned texts."""
         return featurize(self.encoder, self.lexicon, texts, languages)
 
+    def cached_features(
+        self, texts: Sequence[str], languages: Sequence[str]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Features and n-gram rows of cleaned texts, each distinct text computed once.
+
+        Repeated texts (within the batch, or among the last `text_cache` distinct ones) reuse
+        their features; the result is the same as `features` and `buckets` on every text.
+        """
+        keys = list(zip(texts, languages, strict=True))
+        cache = self._cache
+        todo = list(dict.fromkeys(k for k in keys if k not in cache))
+        fresh: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        if todo:
+            computed = self.features([t for t, _ in todo], [lang for _, lang in todo])
+            for key, row in zip(todo, computed, strict=True):
+                fresh[key] = (row, buckets(model_text(key[0])))
+        found = [fresh[k] if k in fresh else cache[k] for k in keys]
+        if self.text_cache > 0:
+            cache.update(fresh)
+            while len(cache) > self.text_cache:
+                del cache[next(iter(cache))]
+        width = DIM + len(FEATURES)
+        feats = np.stack([f for f, _ in found]) if found else np.zeros((0, width), np.float32)
+        return feats, [g for _, g in found]
+
     def probabilities(
         self, features: np.ndarray, ngram_rows: Sequence[np.ndarray]
     ) -> dict[str, np.ndarray]:
         """Calibrated probabilities of every head, before the ironic reading."""
-        out = {}
-        for name, head in self.heads.heads.items():
-            cols = features if head.uses_lexical else features[:, :DIM]
-            out[name] = head.probabilities(cols, ngram_rows)
-        return out
+        return self.bank.probabilities(features, ngram_rows)
 
     def predict(self, texts: Sequence[str], languages: Sequence[str]) -> dict[str, np.ndarray]:
         """Every head's probabilities for already cleaned texts."""
@@ -143,8 +174,8 @@ class DefaultScorer:
         langs = [lang for lang, _ in found]
         if not cleaned:
             return []
-        feats = self.features(cleaned, langs)
-        probs = self.probabilities(feats, [buckets(model_text(t)) for t in cleaned])
+        feats, grams = self.cached_features(cleaned, langs)
+        probs = self.probabilities(feats, grams)
         lexical = feats[:, DIM:] > 0.5
         scores = [
             self._scores(i, cleaned[i], found[i], probs, lexical[i]) for i in range(len(cleaned))
