@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from moderation.scorers import evidence
 from moderation.scorers.encoder import DIM, Encoder
 from moderation.scorers.explain import explain as explain_spans
 from moderation.scorers.features import featurize
@@ -48,12 +49,14 @@ def ironic_reading(
 ) -> tuple[float, float, float]:
     """(toxicity, negative, positive) read in the light of `irony`.
 
-    Ironic praise ("bravo, encore une panne 👏") is a complaint: positive mass moves to negative
-    in proportion to how far irony is above IRONY_FLOOR. Ironic toxicity without a targeted
-    insult is softened a little; a targeted insult stays as toxic as it was.
+    Ironic praise ("bravo, encore une panne 👏") is a complaint: once irony is the likelier
+    reading (above IRONY_FLOOR), the positive mass is read as the expectation over the two
+    readings, so a share `irony` of it moves to negative. Ironic toxicity without a targeted
+    insult is softened a little, in proportion to how far irony is above IRONY_FLOOR; a
+    targeted insult stays as toxic as it was.
     """
     strength = min(max((irony - IRONY_FLOOR) / (1 - IRONY_FLOOR), 0.0), 1.0)
-    moved = positive * strength
+    moved = positive * irony if irony > IRONY_FLOOR else 0.0
     if not targeted:
         toxicity *= 1 - IRONY_TOXICITY_DISCOUNT * strength
     return toxicity, negative + moved, positive - moved
@@ -130,28 +133,73 @@ class DefaultScorer:
 
     def cached_features(
         self, texts: Sequence[str], languages: Sequence[str]
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Features and n-gram rows of cleaned texts, each distinct text computed once.
+    ) -> tuple[np.ndarray, list[np.ndarray], list[evidence.Evidence]]:
+        """Features, n-gram rows and word-list evidence of cleaned texts, each text once.
 
         Repeated texts (within the batch, or among the last `text_cache` distinct ones) reuse
-        their features; the result is the same as `features` and `buckets` on every text.
+        what was computed for them; the result is the same as computing every text.
         """
         keys = list(zip(texts, languages, strict=True))
         cache = self._cache
         todo = list(dict.fromkeys(k for k in keys if k not in cache))
-        fresh: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        fresh: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, evidence.Evidence]] = {}
         if todo:
-            computed = self.features([t for t, _ in todo], [lang for _, lang in todo])
-            for key, row in zip(todo, computed, strict=True):
-                fresh[key] = (row, buckets(model_text(key[0])))
-        found = [fresh[k] if k in fresh else cache[k] for k in keys]
+            matches: list = []
+            computed = featurize(
+                self.encoder,
+                self.lexicon,
+                [t for t, _ in todo],
+                [lang for _, lang in todo],
+                matches,
+            )
+            for key, row, found in zip(todo, computed, matches, strict=True):
+                fresh[key] = (row, buckets(model_text(key[0])), evidence.find(key[0], found))
+        hits = [fresh[k] if k in fresh else cache[k] for k in keys]
         if self.text_cache > 0:
             cache.update(fresh)
             while len(cache) > self.text_cache:
                 del cache[next(iter(cache))]
         width = DIM + len(FEATURES)
-        feats = np.stack([f for f, _ in found]) if found else np.zeros((0, width), np.float32)
-        return feats, [g for _, g in found]
+        feats = np.stack([h[0] for h in hits]) if hits else np.zeros((0, width), np.float32)
+        return feats, [h[1] for h in hits], [h[2] for h in hits]
+
+    def read(
+        self, texts: Sequence[str], languages: Sequence[str]
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, list[evidence.Evidence]]:
+        """(probabilities, features, evidence) of cleaned texts, before the ironic reading.
+
+        Toxicity and hate of a comment whose only insults are negated, reported or quoted are
+        those of the comment without them (if lower); explicit abuse then raises toxicity by
+        the noisy-OR fitted on dev (`evidence_weights`).
+        """
+        feats, grams, found = self.cached_features(texts, languages)
+        probs = self.probabilities(feats, grams)
+        redo = [i for i, e in enumerate(found) if e.defused and not (e.direct_insult or e.targeted)]
+        if redo:
+            variants = [evidence.masked(texts[i], found[i].defused) for i in redo]
+            v_feats, v_grams, _ = self.cached_features(variants, [languages[i] for i in redo])
+            again = self.probabilities(v_feats, v_grams)
+            for name in ("toxicity", "hate"):
+                probs[name][redo] = np.minimum(probs[name][redo], again[name])
+        table = self.evidence_weights
+        weights = np.array(
+            [table.get(lang, table.get("all", (0.0, 0.0))) for lang in languages], np.float64
+        ).reshape(len(found), 2)
+        probs["toxicity"] = evidence.combine(
+            probs["toxicity"],
+            np.array([e.targeted for e in found], dtype=np.float32),
+            np.array([e.swear for e in found], dtype=np.float32),
+            weights,
+            np.array([e.emoji for e in found], dtype=np.float32),
+        )
+        return probs, feats, found
+
+    @cached_property
+    def evidence_weights(self) -> dict[str, tuple[float, float]]:
+        """Noisy-OR weights of (targeted abuse, strong swear word) per language, fitted on dev
+        by `vigie models fit-evidence` ("all": every other language)."""
+        table = self.heads.meta.get("evidence", {}).get("weights", {})
+        return {lang: (float(w[0]), float(w[1])) for lang, w in table.items()}
 
     def probabilities(
         self, features: np.ndarray, ngram_rows: Sequence[np.ndarray]
@@ -160,9 +208,8 @@ class DefaultScorer:
         return self.bank.probabilities(features, ngram_rows)
 
     def predict(self, texts: Sequence[str], languages: Sequence[str]) -> dict[str, np.ndarray]:
-        """Every head's probabilities for already cleaned texts."""
-        rows = [buckets(model_text(t)) for t in texts]
-        return self.probabilities(self.features(texts, languages), rows)
+        """Every score's probabilities for already cleaned texts (before the ironic reading)."""
+        return self.read(texts, languages)[0]
 
     def score_batch(
         self, texts: Sequence[str], languages: Sequence[str | None] | None = None
@@ -174,11 +221,11 @@ class DefaultScorer:
         langs = [lang for lang, _ in found]
         if not cleaned:
             return []
-        feats, grams = self.cached_features(cleaned, langs)
-        probs = self.probabilities(feats, grams)
+        probs, feats, evidences = self.read(cleaned, langs)
         lexical = feats[:, DIM:] > 0.5
         scores = [
-            self._scores(i, cleaned[i], found[i], probs, lexical[i]) for i in range(len(cleaned))
+            self._scores(i, cleaned[i], found[i], probs, lexical[i], evidences[i].targeted)
+            for i in range(len(cleaned))
         ]
         if self.explain_comments:
             for i, score in enumerate(scores):
@@ -212,6 +259,7 @@ class DefaultScorer:
         found: tuple[str, float],
         probs: dict[str, np.ndarray],
         lexical: np.ndarray,
+        targeted: bool,
     ) -> Scores:
         language, lang_prob = found
         if not text.strip():
@@ -222,7 +270,6 @@ class DefaultScorer:
             bool(lexical[FEATURES.index("irony_marker")]),
             bool(lexical[FEATURES.index("praise_complaint")]),
         )
-        targeted = bool(lexical[FEATURES.index("abuse_targeted")])
         toxicity, negative, positive = ironic_reading(
             float(probs["toxicity"][i]), float(sentiment[0]), float(sentiment[2]), irony, targeted
         )

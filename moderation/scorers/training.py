@@ -246,3 +246,51 @@ def _replace(head: Head, **changes: Any) -> Head:
     from dataclasses import replace
 
     return replace(head, **changes)
+
+
+def fit_evidence(root: Path, scorer: Any, log: Callable[[str], None]) -> dict[str, Any]:
+    """Fit the toxicity noisy-OR weights of explicit evidence on the toxicity dev parts.
+
+    `scorer` is a DefaultScorer; its heads are read as they are (defused insults masked), the
+    weights minimise log-loss on dev, then the toxicity decision threshold is tuned again on dev
+    on the combined probability. Test parts are never read.
+    """
+    from moderation.scorers import evidence
+
+    scorer.__dict__["evidence_weights"] = {}
+    task = TASKS["toxicity"]
+    parts, languages = [], []
+    for part in task.dev:
+        rows = load_part(root, part)
+        languages.append(rows.languages[0])
+        probs, _, found = scorer.read(list(rows.texts), list(rows.languages))
+        parts.append(
+            (
+                part.name,
+                probs["toxicity"],
+                np.array([e.targeted for e in found], dtype=np.float32),
+                np.array([e.swear for e in found], dtype=np.float32),
+                np.asarray(rows.labels),
+            )
+        )
+    p, t, s, y = (np.concatenate([x[k] for x in parts]) for k in range(1, 5))
+    langs = np.concatenate([[lang] * len(x[4]) for lang, x in zip(languages, parts, strict=True)])
+    fitted: dict[str, list[float]] = {"all": list(evidence.fit_weights(p, t, s, y))}
+    for lang in dict.fromkeys(languages):
+        rows = langs == lang
+        fitted[lang] = list(evidence.fit_weights(p[rows], t[rows], s[rows], y[rows]))
+    for name, _pp, tt, ss, yy in parts:
+        log(
+            f"  {name}: n={len(yy)}, targeted {int(tt.sum())} (toxic {yy[tt > 0].mean() if tt.sum() else 0:.2f}), "
+            f"strong swear {int(ss.sum())} (toxic {yy[ss > 0].mean() if ss.sum() else 0:.2f})"
+        )
+    weights = np.array([fitted.get(lang, fitted["all"]) for lang in langs])
+    combined = evidence.combine(p, t, s, weights)
+    before_t, before = tune_threshold(p, y, task.metric)
+    threshold, after = tune_threshold(combined, y, task.metric)
+    log(
+        f"toxicity evidence weights {fitted}: dev {task.metric} {100 * before:.1f} -> {100 * after:.1f}, "
+        f"ECE {metrics.ece(y, p):.3f} -> {metrics.ece(y, combined):.3f}, threshold {before_t:.2f} -> {threshold:.2f}"
+    )
+    del scorer.__dict__["evidence_weights"]
+    return {"weights": fitted, "threshold": threshold, "dev": round(100 * after, 2)}
