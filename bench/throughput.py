@@ -20,7 +20,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# bench/ holds a queue.py: keep this folder off sys.path so it never shadows the standard
+# library's queue (imported by scikit-learn through textblob and by concurrent.futures).
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
 from bench.comments import comments  # noqa: E402
 

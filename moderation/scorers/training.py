@@ -31,8 +31,10 @@ CLASSES = {
     "hate": ("not_hate", "hate"),
     "sentiment": ("negative", "neutral", "positive"),
 }
-# (kind, strength): logistic regression with C, or one hidden layer MLP with L2 alpha.
-CANDIDATES = (("logistic", 0.03), ("mlp", 3.0))
+# (kind, strength): logistic regression with C, one hidden layer MLP with L2 alpha, or the
+# average of ENSEMBLE such MLPs (different seeds), stored as one wider MLP.
+CANDIDATES = (("logistic", 0.03), ("mlp", 3.0), ("mlp-ensemble", 3.0))
+ENSEMBLE = 5
 NGRAM_C = (1.0, 4.0)  # inverse L2 strength of the n-gram channel
 
 
@@ -73,10 +75,23 @@ def fit_candidate(kind: str, strength: float, x: np.ndarray, y: np.ndarray, bala
         )
         model.fit(x, y)
         return (model.coef_.T.copy(),), (model.intercept_.copy(),)
+    if kind == "mlp-ensemble":
+        # the mean of K MLPs' logits is one MLP: hidden layers side by side, output weights / K
+        members = [_fit_mlp(strength, x, y, balanced, seed) for seed in range(ENSEMBLE)]
+        w0 = np.concatenate([m[0][0] for m in members], axis=1)
+        b0 = np.concatenate([m[1][0] for m in members])
+        w1 = np.concatenate([m[0][1] for m in members], axis=0) / ENSEMBLE
+        b1 = np.mean([m[1][1] for m in members], axis=0)
+        return (w0, w1), (b0, b1)
+    return _fit_mlp(strength, x, y, balanced, 0)
+
+
+def _fit_mlp(strength: float, x: np.ndarray, y: np.ndarray, balanced: bool, seed: int):
+    """One hidden layer MLP (256 units) on standardised features; (weights, biases)."""
     from sklearn.neural_network import MLPClassifier
 
     if balanced:  # MLPClassifier has no class weights: resample to balance the classes
-        rng = np.random.default_rng(0)
+        rng = np.random.default_rng(seed)
         counts = np.bincount(y)
         idx = np.concatenate(
             [rng.choice(np.flatnonzero(y == c), counts.max(), replace=True) for c in np.unique(y)]
@@ -88,7 +103,7 @@ def fit_candidate(kind: str, strength: float, x: np.ndarray, y: np.ndarray, bala
         early_stopping=True,
         validation_fraction=0.1,
         max_iter=200,
-        random_state=0,
+        random_state=seed,
     )
     model.fit(x, y)
     return tuple(w.copy() for w in model.coefs_), tuple(b.copy() for b in model.intercepts_)
