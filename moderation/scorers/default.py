@@ -181,6 +181,11 @@ class DefaultScorer:
             again = self.probabilities(v_feats, v_grams)
             for name in ("toxicity", "hate"):
                 probs[name][redo] = np.minimum(probs[name][redo], again[name])
+        explicit = [
+            e.targeted or e.swear or e.emoji or e.direct_insult or e.dehumanising for e in found
+        ]
+        self._counterfactual(texts, languages, probs, explicit)
+        self._resolved(texts, languages, probs)
         table = self.evidence_weights
         weights = np.array(
             [table.get(lang, table.get("all", (0.0, 0.0))) for lang in languages], np.float64
@@ -193,6 +198,51 @@ class DefaultScorer:
             np.array([e.emoji for e in found], dtype=np.float32),
         )
         return probs, feats, found
+
+    def _counterfactual(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str],
+        probs: dict[str, np.ndarray],
+        explicit: Sequence[bool],
+    ) -> None:
+        """Toxicity of comments naming a group (without explicit abuse): the mean over the
+        comment and its readings with other groups named instead (`identity_variants`)."""
+        rows, variants, owners = [], [], []
+        for i, text in enumerate(texts):
+            if explicit[i]:
+                continue
+            others = evidence.identity_variants(text)
+            if others:
+                rows.append(i)
+                variants.extend(others)
+                owners.extend([i] * len(others))
+        if not rows:
+            return
+        langs = [languages[i] for i in owners]
+        v_feats, v_grams, _ = self.cached_features(variants, langs)
+        again = self.probabilities(v_feats, v_grams)["toxicity"]
+        owner = np.asarray(owners)
+        for i in rows:
+            values = np.concatenate([[probs["toxicity"][i]], again[owner == i]])
+            probs["toxicity"][i] = float(values.mean())
+
+    def _resolved(
+        self, texts: Sequence[str], languages: Sequence[str], probs: dict[str, np.ndarray]
+    ) -> None:
+        """Sentiment of comments reporting a problem as solved, read without that complaint."""
+        rows, variants = [], []
+        for i, text in enumerate(texts):
+            spans = evidence.resolved_spans(text)
+            if spans:
+                rest = evidence.masked(text, spans)
+                if any(ch.isalpha() for ch in rest):
+                    rows.append(i)
+                    variants.append(rest)
+        if not rows:
+            return
+        v_feats, v_grams, _ = self.cached_features(variants, [languages[i] for i in rows])
+        probs["sentiment"][rows] = self.probabilities(v_feats, v_grams)["sentiment"]
 
     @cached_property
     def evidence_weights(self) -> dict[str, tuple[float, float]]:

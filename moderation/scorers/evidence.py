@@ -36,6 +36,10 @@ debile debiles cretine cretines idiote idiotes nul nulle nuls nulles salaud sala
 salopes encule encules bouffon bouffons naze nazes minable minables incapable incapables
 batard batards ordure ordures
 """
+_DEHUMANISING_WORDS = """
+vermin rats rat cockroaches parasites animals savages subhuman subhumans plague filth
+vermine cafards parasites animaux sauvages sous-hommes peste racaille
+"""
 _NEGATIONS = frozenset(
     ["not", "never", "no", "nor", "neither", "pas", "jamais", "ni", "aucun", "aucune"]
 )
@@ -80,6 +84,9 @@ def fold(word: str) -> str:
 
 
 _INSULT_SET = frozenset(fold(w) for w in _INSULTS.split())
+# Words that dehumanise a group ("are vermin", "sont des rats"): with a group named, explicit.
+_DEHUMANISING = frozenset(fold(w) for w in _DEHUMANISING_WORDS.split())
+
 _REPORTING_FOLDED = tuple(" ".join(fold(w) for w in p.split()) for p in _REPORTING)
 
 
@@ -92,6 +99,7 @@ class Evidence:
     defused: tuple[tuple[int, int], ...]  # spans of negated / reported / quoted insults
     direct_insult: bool  # an insult word used plainly (neither negated, reported nor quoted)
     emoji: bool = False  # an abusive emoji (🖕)
+    dehumanising: bool = False  # a dehumanising word ("vermin", "rats")
 
 
 def _quoted(text: str) -> list[tuple[int, int]]:
@@ -156,7 +164,9 @@ def find(text: str, matches: Sequence[object]) -> Evidence:
     targeted = any(m.category in _TARGETED and plain(m) for m in matches)  # type: ignore[attr-defined]
     swear = any((m.category, m.severity) in _STRONG_SWEAR and plain(m) for m in matches)  # type: ignore[attr-defined]
     emoji = any(e in text for e in ABUSIVE_EMOJI)
-    return Evidence(targeted, swear, tuple(defused), bool(direct), emoji)
+    words = {fold(m.group(0)) for m in _TOKEN.finditer(text)}
+    dehumanising = bool(words & _DEHUMANISING)
+    return Evidence(targeted, swear, tuple(defused), bool(direct), emoji, dehumanising)
 
 
 def masked(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -205,3 +215,81 @@ def fit_weights(
             if loss < best - 1e-9:
                 best, best_w = loss, (float(wt), float(ws))
     return best_w
+
+
+# Identity terms and, for each, neutral words of the same grammatical form that name no group.
+# A comment naming a group is also read with those words in its place (counterfactual token
+# fairness): unless the comment carries explicit abuse, its toxicity is the mean over these
+# readings, so "I'm a black woman…" is not toxic because of "black", while "Muslims are
+# vermin" stays toxic because "Locals are vermin" is too. (Swapping in *other* groups does not
+# work: the heads react to any group being named, "white woman" as much as "black woman".)
+_IDENTITY_GROUPS = (
+    ("black", "tall", "young", "local"),
+    ("blacks", "locals", "tourists", "students"),
+    ("muslim", "young", "local", "busy"),
+    ("muslims", "locals", "tourists", "students"),
+    ("jewish", "young", "local", "busy"),
+    ("jews", "locals", "tourists", "students"),
+    ("gay", "young", "tall", "busy"),
+    ("gays", "locals", "tourists", "students"),
+    ("lesbian", "young", "tall", "busy"),
+    ("lesbians", "locals", "tourists", "students"),
+    ("immigrant", "tourist", "student", "neighbour"),
+    ("immigrants", "tourists", "students", "neighbours"),
+    ("refugees", "tourists", "students", "neighbours"),
+    ("noir", "grand", "jeune", "local"),
+    ("noire", "grande", "jeune", "locale"),
+    ("noirs", "grands", "jeunes", "locaux"),
+    ("noires", "grandes", "jeunes", "locales"),
+    ("musulman", "sportif", "parisien", "étudiant"),
+    ("musulmane", "sportive", "parisienne", "étudiante"),
+    ("musulmans", "sportifs", "parisiens", "étudiants"),
+    ("musulmanes", "sportives", "parisiennes", "étudiantes"),
+    ("juif", "sportif", "parisien", "étudiant"),
+    ("juive", "sportive", "parisienne", "étudiante"),
+    ("juifs", "sportifs", "parisiens", "étudiants"),
+    ("lesbienne", "sportive", "parisienne", "étudiante"),
+    ("immigré", "touriste", "étudiant", "voisin"),
+    ("immigrée", "touriste", "étudiante", "voisine"),
+    ("immigrés", "touristes", "étudiants", "voisins"),
+    ("réfugiés", "touristes", "étudiants", "voisins"),
+)
+_IDENTITY = {group[0]: group[1:] for group in _IDENTITY_GROUPS}
+_IDENTITY_WORD = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _IDENTITY), key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def identity_variants(text: str) -> list[str]:
+    """`text` with each identity term replaced by the k-th term of its group, for every k."""
+    found = _IDENTITY_WORD.findall(text)
+    if not found:
+        return []
+    width = min(len(_IDENTITY[w.lower()]) for w in found)
+
+    def swap(k: int):  # type: ignore[no-untyped-def]
+        def one(m: re.Match[str]) -> str:
+            word = m.group(0)
+            other = _IDENTITY[word.lower()][k]
+            return other.capitalize() if word[0].isupper() else other
+
+        return one
+
+    return [_IDENTITY_WORD.sub(swap(k), text) for k in range(width)]
+
+
+# A complaint that is reported as solved is not a complaint ("problème réglé", "issue fixed").
+_RESOLVED = re.compile(
+    r"\b(?:(?:le |mon |ce |the |my |this )?(?:probl[eè]mes?|soucis?|bugs?|pannes?|problems?|issues?)"
+    r"\s+(?:est |a été |is |was |has been |got |now )?"
+    r"(?:r[eé]gl[eé]e?s?|r[eé]solue?s?|corrig[eé]e?s?|r[eé]par[eé]e?s?|fixed|solved|resolved|sorted)"
+    r"|(?:fixed|solved|resolved|sorted|r[eé]gl[eé]|r[eé]solu|corrig[eé])\s+(?:the |my |this |le |mon |ce )"
+    r"(?:probl[eè]me|souci|bug|panne|problem|issue))\b",
+    re.IGNORECASE,
+)
+
+
+def resolved_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of complaints the comment reports as solved."""
+    return [m.span() for m in _RESOLVED.finditer(text)]
