@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -76,6 +77,7 @@ _TARGETED = {"harassment", "hate"}
 _STRONG_SWEAR = {("profanity", "high"), ("sexual", "high")}
 
 
+@lru_cache(maxsize=65_536)
 def fold(word: str) -> str:
     """Lower case, no accents, digits used as letters undone, letter runs squeezed to one."""
     word = unicodedata.normalize("NFKD", word.lower())
