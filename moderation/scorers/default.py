@@ -132,12 +132,13 @@ class DefaultScorer:
         return featurize(self.encoder, self.lexicon, texts, languages)
 
     def cached_features(
-        self, texts: Sequence[str], languages: Sequence[str]
+        self, texts: Sequence[str], languages: Sequence[str], store: bool = True
     ) -> tuple[np.ndarray, list[np.ndarray], list[evidence.Evidence]]:
         """Features, n-gram rows and word-list evidence of cleaned texts, each text once.
 
         Repeated texts (within the batch, or among the last `text_cache` distinct ones) reuse
         what was computed for them; the result is the same as computing every text.
+        `store=False` reads the cache without adding to it (explanations' variants).
         """
         keys = list(zip(texts, languages, strict=True))
         cache = self._cache
@@ -155,7 +156,7 @@ class DefaultScorer:
             for key, row, found in zip(todo, computed, matches, strict=True):
                 fresh[key] = (row, buckets(model_text(key[0])), evidence.find(key[0], found))
         hits = [fresh[k] if k in fresh else cache[k] for k in keys]
-        if self.text_cache > 0:
+        if self.text_cache > 0 and store:
             cache.update(fresh)
             while len(cache) > self.text_cache:
                 del cache[next(iter(cache))]
@@ -164,7 +165,7 @@ class DefaultScorer:
         return feats, [h[1] for h in hits], [h[2] for h in hits]
 
     def read(
-        self, texts: Sequence[str], languages: Sequence[str]
+        self, texts: Sequence[str], languages: Sequence[str], store: bool = True
     ) -> tuple[dict[str, np.ndarray], np.ndarray, list[evidence.Evidence]]:
         """(probabilities, features, evidence) of cleaned texts, before the ironic reading.
 
@@ -172,7 +173,7 @@ class DefaultScorer:
         those of the comment without them (if lower); explicit abuse then raises toxicity by
         the noisy-OR fitted on dev (`evidence_weights`).
         """
-        feats, grams, found = self.cached_features(texts, languages)
+        feats, grams, found = self.cached_features(texts, languages, store)
         probs = self.probabilities(feats, grams)
         redo = [i for i, e in enumerate(found) if e.defused and not (e.direct_insult or e.targeted)]
         if redo:
@@ -259,7 +260,7 @@ class DefaultScorer:
 
     def predict(self, texts: Sequence[str], languages: Sequence[str]) -> dict[str, np.ndarray]:
         """Every score's probabilities for already cleaned texts (before the ironic reading)."""
-        return self.read(texts, languages)[0]
+        return self.read(texts, languages, store=False)[0]
 
     def score_batch(
         self, texts: Sequence[str], languages: Sequence[str | None] | None = None

@@ -57,3 +57,10 @@ def test_text_cache_gives_the_same_scores() -> None:
     assert cached.score_batch(TEXTS) == first == uncached.score_batch(TEXTS)
     small = DefaultScorer(explain=False, text_cache=2)
     assert small.score_batch(TEXTS) == first and len(small._cache) == 2
+
+
+def test_explanations_do_not_fill_the_text_cache() -> None:
+    scorer = DefaultScorer(explain=True)
+    [scores] = scorer.score_batch(["You are a disgusting idiot and everyone knows it."])
+    assert scores.spans  # explained: one occlusion variant per word
+    assert len(scorer._cache) == 1
