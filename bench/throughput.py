@@ -29,6 +29,7 @@ from bench.comments import comments  # noqa: E402
 STACKS = (
     "default",
     "default-nocache",
+    "default-2threads",
     "default+explain",
     "lexicon",
     "xlm-roberta-base",
@@ -51,6 +52,8 @@ def _scorer_fn(stack: str):  # type: ignore[no-untyped-def]
         scorer = build_scorer(name, explain=stack.endswith("+explain"))
         if stack == "default-nocache":  # every comment embedded, even a repeated one
             scorer.text_cache = 0  # type: ignore[attr-defined]
+        if stack == "default-2threads":  # the encoder's BLAS on both threads (default: one)
+            scorer.threads = THREADS  # type: ignore[attr-defined]
 
         def score(texts: list[str]):  # type: ignore[no-untyped-def]
             return scorer.score_batch(texts)

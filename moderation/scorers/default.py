@@ -37,6 +37,10 @@ IRONY_TOXICITY_DISCOUNT = 0.3
 # Comments a rule may send to a human (toxicity or hate at or above this) are explained.
 EXPLAIN_AT = 0.5
 UNSUPPORTED_CONFIDENCE = 0.5
+# BLAS threads of the encoder. One: on a 2-core host running two worker processes (or any busy
+# machine), OpenBLAS threads wait on each other and two made the whole stack 3-6× slower than
+# one (bench/throughput.py, default vs default-2threads); on an idle machine two are ~1.5× faster.
+BLAS_THREADS = 1
 # Features of this many recent distinct (text, language) pairs are kept per process: raids and
 # copy-pasta repeat the same text, which is then embedded once (~2 KB per entry, ~8 MB at most).
 TEXT_CACHE = 4_096
@@ -90,7 +94,7 @@ class DefaultScorer:
     def __init__(
         self,
         heads_path: Path = HEADS_FILE,
-        threads: int = 2,
+        threads: int = BLAS_THREADS,
         explain: bool = True,
         explain_at: float = EXPLAIN_AT,
         text_cache: int = TEXT_CACHE,
@@ -255,8 +259,25 @@ class DefaultScorer:
     def probabilities(
         self, features: np.ndarray, ngram_rows: Sequence[np.ndarray]
     ) -> dict[str, np.ndarray]:
-        """Calibrated probabilities of every head, before the ironic reading."""
-        return self.bank.probabilities(features, ngram_rows)
+        """Calibrated probabilities of every head, before the ironic reading.
+
+        One BLAS thread: a batch's head products are small (32 rows), and OpenBLAS splitting
+        them over two threads made them up to 60× slower on a busy machine (measured).
+        """
+        limit = self._blas_limit
+        if limit is None:
+            return self.bank.probabilities(features, ngram_rows)
+        with limit(limits=1, user_api="blas"):
+            return self.bank.probabilities(features, ngram_rows)
+
+    @cached_property
+    def _blas_limit(self):  # type: ignore[no-untyped-def]
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            return ThreadpoolController().limit
+        except Exception:  # threadpoolctl is optional: without it, BLAS keeps its own setting
+            return None
 
     def predict(self, texts: Sequence[str], languages: Sequence[str]) -> dict[str, np.ndarray]:
         """Every score's probabilities for already cleaned texts (before the ironic reading)."""
