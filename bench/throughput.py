@@ -1,7 +1,9 @@
 """Scoring speed and memory, side by side: `python bench/throughput.py [--n 1000]`.
 
 Each stack runs in its own process (so peak RSS is its own), limited to 2 threads, on the same
-~1,000 synthetic mixed EN/FR comments, at batch 1 and batch 32. The Detoxify-sized models are
+~1,000 synthetic mixed EN/FR comments, at batch 1 and batch 32. The default stack is also timed
+as workers run it on a 2-core host: `--processes` (2) processes at once, one BLAS thread each,
+their rates summed (peak RSS is per process). The Detoxify-sized models are
 xlm-roberta-base (Detoxify multilingual) and bert-base-uncased (Detoxify original) built from a
 config with random weights (speed does not depend on the weights; needs vigie[transformers]).
 No tokenizer files are available offline, so their inputs are random token ids with a length of
@@ -128,12 +130,34 @@ def main() -> None:
     parser.add_argument("--only", choices=STACKS, help="measure one stack here (internal)")
     parser.add_argument("--stacks", default=",".join(STACKS))
     parser.add_argument("--tsv", type=Path, help="score the first N texts of this TSV instead")
+    parser.add_argument(
+        "--processes", type=int, default=2, help="also time the default stack in N processes"
+    )
     args = parser.parse_args()
     if args.only:
         print(json.dumps(measure(args.only, args.n, args.tsv)))
         return
     rows = []
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    if args.processes > 1:  # as workers run: N processes at once, one BLAS thread each
+        for stack in ("default", "default-nocache"):
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, __file__, "--only", stack, "--n", str(args.n)]
+                    + (["--tsv", str(args.tsv)] if args.tsv else []),
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                for _ in range(args.processes)
+            ]
+            parts = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+            rows.append(
+                {
+                    "stack": f"{stack} × {args.processes} processes (sum)",
+                    **{k: sum(p[k] for p in parts) for k in ("batch1", "batch32", "batch32_cpu")},
+                    "rss_mb": max(p["rss_mb"] for p in parts),
+                }
+            )
     for stack in args.stacks.split(","):
         proc = subprocess.run(
             [sys.executable, __file__, "--only", stack, "--n", str(args.n)]
