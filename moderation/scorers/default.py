@@ -38,7 +38,7 @@ IRONY_TOXICITY_DISCOUNT = 0.3
 EXPLAIN_AT = 0.5
 UNSUPPORTED_CONFIDENCE = 0.5
 # BLAS threads of the encoder. One: on a 2-core host running two worker processes (or any busy
-# machine), OpenBLAS threads wait on each other and two made the whole stack 3-6× slower than
+# machine), OpenBLAS threads wait on each other and two made the whole stack 2.5-6× slower than
 # one (bench/throughput.py, default vs default-2threads); on an idle machine two are ~1.5× faster.
 BLAS_THREADS = 1
 # Features of this many recent distinct (text, language) pairs are kept per process: raids and
