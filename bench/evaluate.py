@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# bench/ holds a queue.py: keep this folder off sys.path so it never shadows the standard
+# library's queue (imported by scikit-learn through textblob and by concurrent.futures).
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
 from moderation.scorers import build_scorer  # noqa: E402
 from moderation.scorers.commands import score_records  # noqa: E402

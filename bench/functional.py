@@ -10,10 +10,12 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+# keep bench/ (it holds a queue.py) off sys.path so it never shadows the standard library's queue
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
-from moderation.scorers import build_scorer
-from moderation.scorers.functional import run_checks
+from moderation.scorers import build_scorer  # noqa: E402
+from moderation.scorers.functional import run_checks  # noqa: E402
 
 
 def main() -> None:

@@ -1,7 +1,9 @@
 """Scoring speed and memory, side by side: `python bench/throughput.py [--n 1000]`.
 
 Each stack runs in its own process (so peak RSS is its own), limited to 2 threads, on the same
-~1,000 synthetic mixed EN/FR comments, at batch 1 and batch 32. The Detoxify-sized models are
+~1,000 synthetic mixed EN/FR comments, at batch 1 and batch 32. The default stack is also timed
+as workers run it on a 2-core host: `--processes` (2) processes at once, one BLAS thread each,
+their rates summed (peak RSS is per process). The Detoxify-sized models are
 xlm-roberta-base (Detoxify multilingual) and bert-base-uncased (Detoxify original) built from a
 config with random weights (speed does not depend on the weights; needs vigie[transformers]).
 No tokenizer files are available offline, so their inputs are random token ids with a length of
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -19,11 +22,21 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# bench/ holds a queue.py: keep this folder off sys.path so it never shadows the standard
+# library's queue (imported by scikit-learn through textblob and by concurrent.futures).
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
 from bench.comments import comments  # noqa: E402
 
-STACKS = ("default", "default+explain", "lexicon", "xlm-roberta-base", "bert-base")
+STACKS = (
+    "default",
+    "default-nocache",
+    "default-2threads",
+    "default+explain",
+    "lexicon",
+    "xlm-roberta-base",
+    "bert-base",
+)
 THREADS = 2
 
 
@@ -37,8 +50,19 @@ def _scorer_fn(stack: str):  # type: ignore[no-untyped-def]
     if stack.startswith("default") or stack == "lexicon":
         from moderation.scorers import build_scorer
 
-        scorer = build_scorer(stack.split("+")[0], explain=stack.endswith("+explain"))
-        return lambda texts: scorer.score_batch(texts)
+        name = "lexicon" if stack == "lexicon" else "default"
+        scorer = build_scorer(name, explain=stack.endswith("+explain"))
+        if stack == "default-nocache":  # every comment embedded, even a repeated one
+            scorer.text_cache = 0  # type: ignore[attr-defined]
+        if stack == "default-2threads":  # the encoder's BLAS on both threads (default: one)
+            scorer.threads = THREADS  # type: ignore[attr-defined]
+
+        def score(texts: list[str]):  # type: ignore[no-untyped-def]
+            return scorer.score_batch(texts)
+
+        # each timed phase starts with an empty text cache (the token-id cache stays warm)
+        score.reset = lambda: getattr(scorer, "_cache", {}).clear()  # type: ignore[attr-defined]
+        return score
     import torch
     from transformers import (
         BertConfig,
@@ -71,19 +95,31 @@ def _scorer_fn(stack: str):  # type: ignore[no-untyped-def]
     return run
 
 
-def measure(stack: str, n: int) -> dict:
+def load_texts(n: int, tsv: Path | None) -> list[str]:
+    """`n` synthetic comments, or the first `n` texts of a TSV with a `text` column."""
+    if tsv is None:
+        return comments(n)
+    lines = tsv.read_text(encoding="utf-8").splitlines()
+    col = lines[0].split("\t").index("text")
+    return [line.split("\t")[col] for line in lines[1 : n + 1]]
+
+
+def measure(stack: str, n: int, tsv: Path | None = None) -> dict:
     """Comments/s at batch 1 and batch 32, and peak RSS, for one stack in this process."""
     _limit_threads()
-    texts = comments(n)
+    texts = load_texts(n, tsv)
     run = _scorer_fn(stack)
-    run(texts[:32])  # load models and warm up
+    run(["warm-up", "échauffement"])  # load models (as a worker does on start)
     result = {"stack": stack}
     for batch in (1, 32):
+        getattr(run, "reset", lambda: None)()
         todo = texts[: max(n // 5, 64)] if batch == 1 else texts
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for i in range(0, len(todo), batch):
             run(todo[i : i + batch])
         result[f"batch{batch}"] = len(todo) / (time.perf_counter() - started)
+        # CPU seconds of this process (all its threads): less sensitive to a loaded machine
+        result[f"batch{batch}_cpu"] = len(todo) / max(time.process_time() - cpu, 1e-9)
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
@@ -93,14 +129,39 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000)
     parser.add_argument("--only", choices=STACKS, help="measure one stack here (internal)")
     parser.add_argument("--stacks", default=",".join(STACKS))
+    parser.add_argument("--tsv", type=Path, help="score the first N texts of this TSV instead")
+    parser.add_argument(
+        "--processes", type=int, default=2, help="also time the default stack in N processes"
+    )
     args = parser.parse_args()
     if args.only:
-        print(json.dumps(measure(args.only, args.n)))
+        print(json.dumps(measure(args.only, args.n, args.tsv)))
         return
     rows = []
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    if args.processes > 1:  # as workers run: N processes at once, one BLAS thread each
+        for stack in ("default", "default-nocache"):
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, __file__, "--only", stack, "--n", str(args.n)]
+                    + (["--tsv", str(args.tsv)] if args.tsv else []),
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                for _ in range(args.processes)
+            ]
+            parts = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+            rows.append(
+                {
+                    "stack": f"{stack} × {args.processes} processes (sum)",
+                    **{k: sum(p[k] for p in parts) for k in ("batch1", "batch32", "batch32_cpu")},
+                    "rss_mb": max(p["rss_mb"] for p in parts),
+                }
+            )
     for stack in args.stacks.split(","):
         proc = subprocess.run(
-            [sys.executable, __file__, "--only", stack, "--n", str(args.n)],
+            [sys.executable, __file__, "--only", stack, "--n", str(args.n)]
+            + (["--tsv", str(args.tsv)] if args.tsv else []),
             capture_output=True,
             text=True,
         )
@@ -110,15 +171,22 @@ def main() -> None:
             continue
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     base = next((r for r in rows if r["stack"] == "xlm-roberta-base"), None)
+    texts = load_texts(args.n, args.tsv)
     print(
-        f"{args.n} synthetic EN/FR comments, {THREADS} threads (batch 1 on the first {max(args.n // 5, 64)})\n"
+        f"{args.n} {'comments of ' + args.tsv.name if args.tsv else 'synthetic EN/FR comments'} ({len(set(texts))} distinct), {THREADS} threads "
+        f"(batch 1 on the first {max(args.n // 5, 64)}); load average before/after: "
+        f"{load_before} / {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
     )
-    print("| stack | comments/s batch 1 | comments/s batch 32 | × xlm-r batch 32 | peak RSS MB |")
-    print("|---|---|---|---|---|")
+    print(
+        "| stack | comments/s batch 1 | comments/s batch 32 | × xlm-r batch 32 "
+        "| comments per CPU-second batch 32 | peak RSS MB |"
+    )
+    print("|---|---|---|---|---|---|")
     for r in rows:
         ratio = f"{r['batch32'] / base['batch32']:.1f}" if base else "-"
         print(
-            f"| {r['stack']} | {r['batch1']:.0f} | {r['batch32']:.0f} | {ratio} | {r['rss_mb']:.0f} |"
+            f"| {r['stack']} | {r['batch1']:.0f} | {r['batch32']:.0f} | {ratio} "
+            f"| {r['batch32_cpu']:.0f} | {r['rss_mb']:.0f} |"
         )
 
 

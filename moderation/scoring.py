@@ -74,8 +74,12 @@ class Scorer(Protocol):
 def clean_text(text: str) -> str:
     """Normalise what scorers see: valid Unicode (NFC), no control characters, bounded length."""
     text = text.encode("utf-8", "replace").decode("utf-8")
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if not text.isprintable():  # printable text has no category C character (the usual case)
+        text = "".join(
+            ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text
+        )
     return text[:MAX_SCORED_CHARS]
 
 

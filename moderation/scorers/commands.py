@@ -102,6 +102,36 @@ def models_train(data: str, cache: str, out: str | None, heads: tuple[str, ...])
     click.echo(f"wrote {target} ({target.stat().st_size // 1024} KiB)")
 
 
+@models.command("fit-evidence")
+@click.option("--data", "data", required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--out", default=None, type=click.Path(), help="Default: the packaged heads.npz.")
+def models_fit_evidence(data: str, out: str | None) -> None:
+    """Fit the explicit-abuse weights of toxicity on the dev splits and store them in the heads.
+
+    Run after `vigie models train`; rewrites the heads file with the weights and the toxicity
+    threshold tuned again on dev.
+    """
+    from dataclasses import replace
+
+    from moderation.scorers.default import DefaultScorer
+    from moderation.scorers.heads import HEADS_FILE, HeadSet, save_heads
+    from moderation.scorers.training import fit_evidence
+
+    target = Path(out) if out else HEADS_FILE
+    scorer = DefaultScorer(heads_path=HEADS_FILE if out is None else Path(out), explain=False)
+    result = fit_evidence(Path(data), scorer, click.echo)
+    heads = scorer.heads
+    toxicity = heads.heads["toxicity"]
+    info = {**toxicity.info, "evidence_dev": result["dev"]}
+    updated = {
+        **heads.heads,
+        "toxicity": replace(toxicity, threshold=result["threshold"], info=info),
+    }
+    meta = {**heads.meta, "evidence": {"weights": result["weights"]}}
+    save_heads(target, HeadSet(heads.version, updated, meta))
+    click.echo(f"wrote {target}")
+
+
 @models.command("info")
 def models_info() -> None:
     """Print the packaged heads' version, training data and dev metrics."""

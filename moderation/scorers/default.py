@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from moderation.scorers import evidence
 from moderation.scorers.encoder import DIM, Encoder
 from moderation.scorers.explain import explain as explain_spans
 from moderation.scorers.features import featurize
-from moderation.scorers.heads import HEADS_FILE, HeadSet, load_heads
+from moderation.scorers.heads import HEADS_FILE, HeadBank, HeadSet, load_heads
 from moderation.scorers.lexical import FEATURES
 from moderation.scorers.ngrams import buckets
 from moderation.scorers.text import model_text
@@ -36,6 +37,13 @@ IRONY_TOXICITY_DISCOUNT = 0.3
 # Comments a rule may send to a human (toxicity or hate at or above this) are explained.
 EXPLAIN_AT = 0.5
 UNSUPPORTED_CONFIDENCE = 0.5
+# BLAS threads of the encoder. One: on a 2-core host running two worker processes (or any busy
+# machine), OpenBLAS threads wait on each other and two made the whole stack 2.5-6× slower than
+# one (bench/throughput.py, default vs default-2threads); on an idle machine two are ~1.5× faster.
+BLAS_THREADS = 1
+# Features of this many recent distinct (text, language) pairs are kept per process: raids and
+# copy-pasta repeat the same text, which is then embedded once (~2 KB per entry, ~8 MB at most).
+TEXT_CACHE = 4_096
 MARKER_IRONY = 0.6
 PRAISE_COMPLAINT_IRONY = 0.35  # scores of languages the heads were not trained on are less sure
 
@@ -45,12 +53,14 @@ def ironic_reading(
 ) -> tuple[float, float, float]:
     """(toxicity, negative, positive) read in the light of `irony`.
 
-    Ironic praise ("bravo, encore une panne 👏") is a complaint: positive mass moves to negative
-    in proportion to how far irony is above IRONY_FLOOR. Ironic toxicity without a targeted
-    insult is softened a little; a targeted insult stays as toxic as it was.
+    Ironic praise ("bravo, encore une panne 👏") is a complaint: once irony is the likelier
+    reading (above IRONY_FLOOR), the positive mass is read as the expectation over the two
+    readings, so a share `irony` of it moves to negative. Ironic toxicity without a targeted
+    insult is softened a little, in proportion to how far irony is above IRONY_FLOOR; a
+    targeted insult stays as toxic as it was.
     """
     strength = min(max((irony - IRONY_FLOOR) / (1 - IRONY_FLOOR), 0.0), 1.0)
-    moved = positive * strength
+    moved = positive * irony if irony > IRONY_FLOOR else 0.0
     if not targeted:
         toxicity *= 1 - IRONY_TOXICITY_DISCOUNT * strength
     return toxicity, negative + moved, positive - moved
@@ -84,18 +94,25 @@ class DefaultScorer:
     def __init__(
         self,
         heads_path: Path = HEADS_FILE,
-        threads: int = 2,
+        threads: int = BLAS_THREADS,
         explain: bool = True,
         explain_at: float = EXPLAIN_AT,
+        text_cache: int = TEXT_CACHE,
     ) -> None:
         self.heads_path = heads_path
         self.threads = threads
         self.explain_comments = explain
         self.explain_at = explain_at
+        self.text_cache = text_cache
+        self._cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
     @cached_property
     def heads(self) -> HeadSet:
         return load_heads(self.heads_path)
+
+    @cached_property
+    def bank(self) -> HeadBank:
+        return HeadBank(self.heads, DIM + len(FEATURES))
 
     @cached_property
     def version(self) -> str:  # type: ignore[override]
@@ -118,20 +135,153 @@ class DefaultScorer:
         """Features of already cleaned texts."""
         return featurize(self.encoder, self.lexicon, texts, languages)
 
+    def cached_features(
+        self, texts: Sequence[str], languages: Sequence[str], store: bool = True
+    ) -> tuple[np.ndarray, list[np.ndarray], list[evidence.Evidence]]:
+        """Features, n-gram rows and word-list evidence of cleaned texts, each text once.
+
+        Repeated texts (within the batch, or among the last `text_cache` distinct ones) reuse
+        what was computed for them; the result is the same as computing every text.
+        `store=False` reads the cache without adding to it (explanations' variants).
+        """
+        keys = list(zip(texts, languages, strict=True))
+        cache = self._cache
+        todo = list(dict.fromkeys(k for k in keys if k not in cache))
+        fresh: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, evidence.Evidence]] = {}
+        if todo:
+            matches: list = []
+            computed = featurize(
+                self.encoder,
+                self.lexicon,
+                [t for t, _ in todo],
+                [lang for _, lang in todo],
+                matches,
+            )
+            for key, row, found in zip(todo, computed, matches, strict=True):
+                fresh[key] = (row, buckets(model_text(key[0])), evidence.find(key[0], found))
+        hits = [fresh[k] if k in fresh else cache[k] for k in keys]
+        if self.text_cache > 0 and store:
+            cache.update(fresh)
+            while len(cache) > self.text_cache:
+                del cache[next(iter(cache))]
+        width = DIM + len(FEATURES)
+        feats = np.stack([h[0] for h in hits]) if hits else np.zeros((0, width), np.float32)
+        return feats, [h[1] for h in hits], [h[2] for h in hits]
+
+    def read(
+        self, texts: Sequence[str], languages: Sequence[str], store: bool = True
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, list[evidence.Evidence]]:
+        """(probabilities, features, evidence) of cleaned texts, before the ironic reading.
+
+        Toxicity and hate of a comment whose only insults are negated, reported or quoted are
+        those of the comment without them (if lower); explicit abuse then raises toxicity by
+        the noisy-OR fitted on dev (`evidence_weights`).
+        """
+        feats, grams, found = self.cached_features(texts, languages, store)
+        probs = self.probabilities(feats, grams)
+        redo = [i for i, e in enumerate(found) if e.defused and not (e.direct_insult or e.targeted)]
+        if redo:
+            variants = [evidence.masked(texts[i], found[i].defused) for i in redo]
+            v_feats, v_grams, _ = self.cached_features(variants, [languages[i] for i in redo])
+            again = self.probabilities(v_feats, v_grams)
+            for name in ("toxicity", "hate"):
+                probs[name][redo] = np.minimum(probs[name][redo], again[name])
+        explicit = [
+            e.targeted or e.swear or e.emoji or e.direct_insult or e.dehumanising for e in found
+        ]
+        self._counterfactual(texts, languages, probs, explicit)
+        self._resolved(texts, languages, probs)
+        table = self.evidence_weights
+        weights = np.array(
+            [table.get(lang, table.get("all", (0.0, 0.0))) for lang in languages], np.float64
+        ).reshape(len(found), 2)
+        probs["toxicity"] = evidence.combine(
+            probs["toxicity"],
+            np.array([e.targeted for e in found], dtype=np.float32),
+            np.array([e.swear for e in found], dtype=np.float32),
+            weights,
+            np.array([e.emoji for e in found], dtype=np.float32),
+        )
+        return probs, feats, found
+
+    def _counterfactual(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str],
+        probs: dict[str, np.ndarray],
+        explicit: Sequence[bool],
+    ) -> None:
+        """Toxicity of comments naming a group (without explicit abuse): the mean over the
+        comment and its readings with other groups named instead (`identity_variants`)."""
+        rows, variants, owners = [], [], []
+        for i, text in enumerate(texts):
+            if explicit[i]:
+                continue
+            others = evidence.identity_variants(text)
+            if others:
+                rows.append(i)
+                variants.extend(others)
+                owners.extend([i] * len(others))
+        if not rows:
+            return
+        langs = [languages[i] for i in owners]
+        v_feats, v_grams, _ = self.cached_features(variants, langs)
+        again = self.probabilities(v_feats, v_grams)["toxicity"]
+        owner = np.asarray(owners)
+        for i in rows:
+            values = np.concatenate([[probs["toxicity"][i]], again[owner == i]])
+            probs["toxicity"][i] = float(values.mean())
+
+    def _resolved(
+        self, texts: Sequence[str], languages: Sequence[str], probs: dict[str, np.ndarray]
+    ) -> None:
+        """Sentiment of comments reporting a problem as solved, read without that complaint."""
+        rows, variants = [], []
+        for i, text in enumerate(texts):
+            spans = evidence.resolved_spans(text)
+            if spans:
+                rest = evidence.masked(text, spans)
+                if any(ch.isalpha() for ch in rest):
+                    rows.append(i)
+                    variants.append(rest)
+        if not rows:
+            return
+        v_feats, v_grams, _ = self.cached_features(variants, [languages[i] for i in rows])
+        probs["sentiment"][rows] = self.probabilities(v_feats, v_grams)["sentiment"]
+
+    @cached_property
+    def evidence_weights(self) -> dict[str, tuple[float, float]]:
+        """Noisy-OR weights of (targeted abuse, strong swear word) per language, fitted on dev
+        by `vigie models fit-evidence` ("all": every other language)."""
+        table = self.heads.meta.get("evidence", {}).get("weights", {})
+        return {lang: (float(w[0]), float(w[1])) for lang, w in table.items()}
+
     def probabilities(
         self, features: np.ndarray, ngram_rows: Sequence[np.ndarray]
     ) -> dict[str, np.ndarray]:
-        """Calibrated probabilities of every head, before the ironic reading."""
-        out = {}
-        for name, head in self.heads.heads.items():
-            cols = features if head.uses_lexical else features[:, :DIM]
-            out[name] = head.probabilities(cols, ngram_rows)
-        return out
+        """Calibrated probabilities of every head, before the ironic reading.
+
+        One BLAS thread: a batch's head products are small (32 rows), and OpenBLAS splitting
+        them over two threads made them up to 60× slower on a busy machine (measured).
+        """
+        limit = self._blas_limit
+        if limit is None:
+            return self.bank.probabilities(features, ngram_rows)
+        with limit(limits=1, user_api="blas"):
+            return self.bank.probabilities(features, ngram_rows)
+
+    @cached_property
+    def _blas_limit(self):  # type: ignore[no-untyped-def]
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            return ThreadpoolController().limit
+        except Exception:  # threadpoolctl is optional: without it, BLAS keeps its own setting
+            return None
 
     def predict(self, texts: Sequence[str], languages: Sequence[str]) -> dict[str, np.ndarray]:
-        """Every head's probabilities for already cleaned texts."""
-        rows = [buckets(model_text(t)) for t in texts]
-        return self.probabilities(self.features(texts, languages), rows)
+        """Every score's probabilities for already cleaned texts (before the ironic reading)."""
+        return self.read(texts, languages, store=False)[0]
 
     def score_batch(
         self, texts: Sequence[str], languages: Sequence[str | None] | None = None
@@ -143,11 +293,11 @@ class DefaultScorer:
         langs = [lang for lang, _ in found]
         if not cleaned:
             return []
-        feats = self.features(cleaned, langs)
-        probs = self.probabilities(feats, [buckets(model_text(t)) for t in cleaned])
+        probs, feats, evidences = self.read(cleaned, langs)
         lexical = feats[:, DIM:] > 0.5
         scores = [
-            self._scores(i, cleaned[i], found[i], probs, lexical[i]) for i in range(len(cleaned))
+            self._scores(i, cleaned[i], found[i], probs, lexical[i], evidences[i].targeted)
+            for i in range(len(cleaned))
         ]
         if self.explain_comments:
             for i, score in enumerate(scores):
@@ -181,6 +331,7 @@ class DefaultScorer:
         found: tuple[str, float],
         probs: dict[str, np.ndarray],
         lexical: np.ndarray,
+        targeted: bool,
     ) -> Scores:
         language, lang_prob = found
         if not text.strip():
@@ -191,7 +342,6 @@ class DefaultScorer:
             bool(lexical[FEATURES.index("irony_marker")]),
             bool(lexical[FEATURES.index("praise_complaint")]),
         )
-        targeted = bool(lexical[FEATURES.index("abuse_targeted")])
         toxicity, negative, positive = ironic_reading(
             float(probs["toxicity"][i]), float(sentiment[0]), float(sentiment[2]), irony, targeted
         )

@@ -21,10 +21,14 @@ def featurize(
     lexicon: LexiconScorer,
     texts: Sequence[str],
     languages: Sequence[str],
+    found: list | None = None,
 ) -> np.ndarray:
-    """(n, 512 + len(FEATURES)) features: embedding of `model_text`, lexical signals."""
+    """(n, 512 + len(FEATURES)) features: embedding of `model_text`, lexical signals.
+
+    safetype's matches for each text are appended to `found` when it is given.
+    """
     emb = encoder.embed([model_text(t) for t in texts])
-    lex = lexical_features(lexicon, [clean_text(t) for t in texts], languages)
+    lex = lexical_features(lexicon, [clean_text(t) for t in texts], languages, found)
     return np.concatenate([emb, lex], axis=1)
 
 

@@ -75,7 +75,21 @@ CASES = (
     # Sincere praise stays positive (control for the irony checks).
     Case("sincere praise", "en", "Thank you, the support team fixed it in minutes!", "positive"),
     Case("sincere praise", "fr", "Merci beaucoup, service rapide et très sympa !", "positive"),
+    # Written after the fixes for cases 0-29, and not tuned on (a check of how they generalise).
+    Case("identity, neutral", "fr", "Je suis une femme noire et ingénieure.", "not_toxic"),
+    Case("identity, neutral", "en", "Jewish families celebrated Hanukkah downtown.", "not_toxic"),
+    Case("negation", "en", "I never said you were stupid.", "not_toxic"),
+    Case("negation", "fr", "Vous n'êtes pas des incapables, c'est le logiciel.", "not_toxic"),
+    Case("quoted insult", "fr", "Elle m'a traitée d'idiote, j'ai signalé le message.", "not_toxic"),
+    Case("direct insult", "fr", "Bande d'abrutis, vous êtes des incapables.", "toxic"),
+    Case("direct insult", "en", "Shut up, you pathetic loser.", "toxic"),
+    Case("emoji abuse", "en", "🖕 @support", "toxic"),
+    Case("ironic praise", "fr", "Super, encore un bug. Merci beaucoup 👏", "not_positive"),
+    Case("sincere praise", "en", "Thanks, the issue was fixed quickly 🙏", "positive"),
+    Case("sincere praise", "fr", "Problème résolu en dix minutes, merci à l'équipe !", "positive"),
 )
+# Cases from this index on were written after the scorer was changed to pass the others.
+HELD_OUT_FROM = 30
 
 
 def passes(case: Case, score: Scores) -> bool:

@@ -144,3 +144,82 @@ def load_heads(path: Path = HEADS_FILE) -> HeadSet:
                 **{p: data[f"{name}.{p}"] for p in _FUSION if f"{name}.{p}" in data},
             )
     return HeadSet(version=meta.pop("version"), heads=heads, meta=meta)
+
+
+class HeadBank:
+    """Every head of a `HeadSet` evaluated together, with the same results as head by head.
+
+    Each head's standardisation is folded into its first layer, the first layers of all heads
+    are one matrix product (heads that read only the embedding get zero rows for the lexical
+    columns), and the n-gram weights of all heads are one (N_BUCKETS, outputs) table gathered
+    once per batch. Heads of another shape (no hidden layer, or no n-gram channel) run alone.
+    """
+
+    def __init__(self, heads: HeadSet, n_features: int) -> None:
+        self.heads = heads
+        self.fast = [n for n, h in heads.heads.items() if len(h.weights) == 2 and h.fused]
+        self.slow = [n for n in heads.heads if n not in self.fast]
+        first_w, first_b, self._hidden, self._outputs = [], [], [], []
+        ngram = []
+        for name in self.fast:
+            h = heads.heads[name]
+            w0 = h.weights[0] / h.scale[:, None]
+            b0 = h.biases[0] - (h.mean / h.scale) @ h.weights[0]
+            full = np.zeros((n_features, w0.shape[1]), dtype=np.float32)
+            full[: w0.shape[0]] = w0
+            first_w.append(full)
+            first_b.append(b0.astype(np.float32))
+            self._hidden.append(w0.shape[1])
+            self._outputs.append(h.weights[1].shape[1])
+            assert h.ngram_weights is not None
+            ngram.append(h.ngram_weights)
+        if self.fast:
+            self._w0 = np.ascontiguousarray(np.concatenate(first_w, axis=1), dtype=np.float32)
+            self._b0 = np.concatenate(first_b)
+            self._ngram = np.ascontiguousarray(np.concatenate(ngram, axis=1), dtype=np.float32)
+
+    def probabilities(
+        self, features: np.ndarray, ngram_rows: Sequence[np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """Calibrated probabilities of every head, as `Head.probabilities` gives them."""
+        out: dict[str, np.ndarray] = {}
+        if self.fast and len(features):
+            hidden = features.astype(np.float32, copy=False) @ self._w0
+            hidden += self._b0
+            np.maximum(hidden, 0.0, out=hidden)
+            lens = np.fromiter(map(len, ngram_rows), dtype=np.int64, count=len(ngram_rows))
+            grams = np.zeros((len(ngram_rows), self._ngram.shape[1]), dtype=np.float32)
+            if lens.sum():
+                flat = np.concatenate(ngram_rows)
+                starts = np.zeros(len(lens), dtype=np.int64)
+                np.cumsum(lens[:-1], out=starts[1:])
+                full = lens > 0
+                sums = np.add.reduceat(self._ngram[flat], starts[full], axis=0)
+                grams[full] = sums / np.sqrt(lens[full])[:, None]
+            h0 = o0 = 0
+            for name, width, outputs in zip(self.fast, self._hidden, self._outputs, strict=True):
+                head = self.heads.heads[name]
+                dense = hidden[:, h0 : h0 + width] @ head.weights[1] + head.biases[1]
+                ngram = grams[:, o0 : o0 + outputs] + head.ngram_bias
+                assert head.fuse_weights is not None and head.fuse_bias is not None
+                z = np.concatenate([dense, ngram], axis=1) @ head.fuse_weights + head.fuse_bias
+                out[name] = _squash(z, head.binary)
+                h0 += width
+                o0 += outputs
+        for name in self.slow:
+            head = self.heads.heads[name]
+            cols = features if head.uses_lexical else features[:, : head.mean.shape[0]]
+            out[name] = head.probabilities(cols, ngram_rows if head.fused else None)
+        if not len(features):
+            for name in self.fast:
+                k = len(self.heads.heads[name].classes)
+                out[name] = np.zeros((0,) if k == 2 else (0, k), dtype=np.float32)
+        return out
+
+
+def _squash(z: np.ndarray, binary: bool) -> np.ndarray:
+    if binary:
+        return 1.0 / (1.0 + np.exp(-np.clip(z[:, 0], -30, 30)))
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)

@@ -37,9 +37,13 @@ _TARGETED = {"harassment", "hate"}
 _LEXICON_LANGUAGES = ("en", "fr")  # VADER and textblob-fr: other languages get no polarity
 
 
-def lexical_row(lexicon: LexiconScorer, text: str, language: str) -> list[float]:
-    """The FEATURES of one cleaned text."""
+def lexical_row(
+    lexicon: LexiconScorer, text: str, language: str, found: list | None = None
+) -> list[float]:
+    """The FEATURES of one cleaned text; safetype's matches are appended to `found` if given."""
     matches = lexicon._abuse.moderate(text).matches if text else []
+    if found is not None:
+        found.append(matches)
     letters = [ch for ch in text if ch.isalpha()]
     n = max(len(text), 1)
     return [
@@ -57,8 +61,11 @@ def lexical_row(lexicon: LexiconScorer, text: str, language: str) -> list[float]
 
 
 def lexical_features(
-    lexicon: LexiconScorer, texts: Sequence[str], languages: Sequence[str]
+    lexicon: LexiconScorer,
+    texts: Sequence[str],
+    languages: Sequence[str],
+    found: list | None = None,
 ) -> np.ndarray:
-    """The FEATURES of each text, as a float32 matrix."""
-    rows = [lexical_row(lexicon, t, lang) for t, lang in zip(texts, languages, strict=True)]
+    """The FEATURES of each text, as a float32 matrix (safetype's matches into `found`)."""
+    rows = [lexical_row(lexicon, t, lang, found) for t, lang in zip(texts, languages, strict=True)]
     return np.asarray(rows, dtype=np.float32).reshape(len(texts), len(FEATURES))

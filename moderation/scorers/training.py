@@ -31,8 +31,10 @@ CLASSES = {
     "hate": ("not_hate", "hate"),
     "sentiment": ("negative", "neutral", "positive"),
 }
-# (kind, strength): logistic regression with C, or one hidden layer MLP with L2 alpha.
-CANDIDATES = (("logistic", 0.03), ("mlp", 3.0))
+# (kind, strength): logistic regression with C, one hidden layer MLP with L2 alpha, or the
+# average of ENSEMBLE such MLPs (different seeds), stored as one wider MLP.
+CANDIDATES = (("logistic", 0.03), ("mlp", 3.0), ("mlp-ensemble", 3.0))
+ENSEMBLE = 5
 NGRAM_C = (1.0, 4.0)  # inverse L2 strength of the n-gram channel
 
 
@@ -73,10 +75,23 @@ def fit_candidate(kind: str, strength: float, x: np.ndarray, y: np.ndarray, bala
         )
         model.fit(x, y)
         return (model.coef_.T.copy(),), (model.intercept_.copy(),)
+    if kind == "mlp-ensemble":
+        # the mean of K MLPs' logits is one MLP: hidden layers side by side, output weights / K
+        members = [_fit_mlp(strength, x, y, balanced, seed) for seed in range(ENSEMBLE)]
+        w0 = np.concatenate([m[0][0] for m in members], axis=1)
+        b0 = np.concatenate([m[1][0] for m in members])
+        w1 = np.concatenate([m[0][1] for m in members], axis=0) / ENSEMBLE
+        b1 = np.mean([m[1][1] for m in members], axis=0)
+        return (w0, w1), (b0, b1)
+    return _fit_mlp(strength, x, y, balanced, 0)
+
+
+def _fit_mlp(strength: float, x: np.ndarray, y: np.ndarray, balanced: bool, seed: int):
+    """One hidden layer MLP (256 units) on standardised features; (weights, biases)."""
     from sklearn.neural_network import MLPClassifier
 
     if balanced:  # MLPClassifier has no class weights: resample to balance the classes
-        rng = np.random.default_rng(0)
+        rng = np.random.default_rng(seed)
         counts = np.bincount(y)
         idx = np.concatenate(
             [rng.choice(np.flatnonzero(y == c), counts.max(), replace=True) for c in np.unique(y)]
@@ -88,7 +103,7 @@ def fit_candidate(kind: str, strength: float, x: np.ndarray, y: np.ndarray, bala
         early_stopping=True,
         validation_fraction=0.1,
         max_iter=200,
-        random_state=0,
+        random_state=seed,
     )
     model.fit(x, y)
     return tuple(w.copy() for w in model.coefs_), tuple(b.copy() for b in model.intercepts_)
@@ -246,3 +261,51 @@ def _replace(head: Head, **changes: Any) -> Head:
     from dataclasses import replace
 
     return replace(head, **changes)
+
+
+def fit_evidence(root: Path, scorer: Any, log: Callable[[str], None]) -> dict[str, Any]:
+    """Fit the toxicity noisy-OR weights of explicit evidence on the toxicity dev parts.
+
+    `scorer` is a DefaultScorer; its heads are read as they are (defused insults masked), the
+    weights minimise log-loss on dev, then the toxicity decision threshold is tuned again on dev
+    on the combined probability. Test parts are never read.
+    """
+    from moderation.scorers import evidence
+
+    scorer.__dict__["evidence_weights"] = {}
+    task = TASKS["toxicity"]
+    parts, languages = [], []
+    for part in task.dev:
+        rows = load_part(root, part)
+        languages.append(rows.languages[0])
+        probs, _, found = scorer.read(list(rows.texts), list(rows.languages))
+        parts.append(
+            (
+                part.name,
+                probs["toxicity"],
+                np.array([e.targeted for e in found], dtype=np.float32),
+                np.array([e.swear for e in found], dtype=np.float32),
+                np.asarray(rows.labels),
+            )
+        )
+    p, t, s, y = (np.concatenate([x[k] for x in parts]) for k in range(1, 5))
+    langs = np.concatenate([[lang] * len(x[4]) for lang, x in zip(languages, parts, strict=True)])
+    fitted: dict[str, list[float]] = {"all": list(evidence.fit_weights(p, t, s, y))}
+    for lang in dict.fromkeys(languages):
+        rows = langs == lang
+        fitted[lang] = list(evidence.fit_weights(p[rows], t[rows], s[rows], y[rows]))
+    for name, _pp, tt, ss, yy in parts:
+        log(
+            f"  {name}: n={len(yy)}, targeted {int(tt.sum())} (toxic {yy[tt > 0].mean() if tt.sum() else 0:.2f}), "
+            f"strong swear {int(ss.sum())} (toxic {yy[ss > 0].mean() if ss.sum() else 0:.2f})"
+        )
+    weights = np.array([fitted.get(lang, fitted["all"]) for lang in langs])
+    combined = evidence.combine(p, t, s, weights)
+    before_t, before = tune_threshold(p, y, task.metric)
+    threshold, after = tune_threshold(combined, y, task.metric)
+    log(
+        f"toxicity evidence weights {fitted}: dev {task.metric} {100 * before:.1f} -> {100 * after:.1f}, "
+        f"ECE {metrics.ece(y, p):.3f} -> {metrics.ece(y, combined):.3f}, threshold {before_t:.2f} -> {threshold:.2f}"
+    )
+    del scorer.__dict__["evidence_weights"]
+    return {"weights": fitted, "threshold": threshold, "dev": round(100 * after, 2)}

@@ -9,7 +9,8 @@ import pytest
 from moderation.scorers.default import DefaultScorer
 from moderation.scorers.functional import CASES, passes
 
-PASSING = (0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 17, 18, 19, 21, 23, 24, 26, 27, 28, 29)
+FAILING = (32, 34)  # held-out cases the default stack misses (docs/MODELS.md)
+PASSING = tuple(i for i in range(len(CASES)) if i not in FAILING)
 
 
 @pytest.mark.parametrize("index", PASSING, ids=[CASES[i].text[:40] for i in PASSING])

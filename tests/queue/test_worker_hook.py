@@ -22,6 +22,8 @@ TEXTS = [
     "Vous êtes vraiment nuls, service client inexistant.",
     "This is the worst update ever, fix it you idiots.",
     "Great job, another outage, just great.",
+    # French abuse is now removed like English abuse, so one text a rule always sends to people
+    "Je sais où tu habites.",
 ]
 
 
