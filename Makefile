@@ -25,7 +25,7 @@ bench-ingest: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py
 
 bench-queue: $(VENV)/.installed
-	$(BIN)/python bench/queue.py
+	$(BIN)/python bench/review_queue.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

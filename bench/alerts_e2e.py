@@ -19,7 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The project root instead of bench/ (whose queue.py would shadow the standard library's).
+# Run from anywhere: the project root first, so `bench.*` and the project's packages import
+# (and no script in bench/ can shadow a standard-library module).
 sys.path[0:1] = [str(ROOT), str(ROOT / "tests" / "alerts")]
 
 import numpy as np  # noqa: E402

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import create_engine, insert, text
 
-# The project root instead of bench/ (whose queue.py would shadow the standard library's).
+# Run from anywhere: the project root first, so `bench.*` and the project's packages import
+# (and no script in bench/ can shadow a standard-library module).
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from alerts import counts, evaluate  # noqa: E402

@@ -11,7 +11,8 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# keep bench/ (it holds a queue.py) off sys.path so it never shadows the standard library's queue
+# Run from anywhere: the project root first, so `bench.*` and the project's packages import
+# (and no script in bench/ can shadow a standard-library module).
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
 from moderation.scorers import build_scorer  # noqa: E402

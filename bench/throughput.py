@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# bench/ holds a queue.py: keep this folder off sys.path so it never shadows the standard
-# library's queue (imported by scikit-learn through textblob and by concurrent.futures).
+# Run from anywhere: the project root first, so `bench.*` and the project's packages import
+# (and no script in bench/ can shadow a standard-library module).
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
 from bench.comments import comments  # noqa: E402

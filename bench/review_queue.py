@@ -1,6 +1,6 @@
 """Review queue benchmark against a running Vigie: page, list, and claim+decide latency.
 
-    .venv/bin/python bench/queue.py --url http://127.0.0.1:8000 [--items 100000] [--requests 200]
+    .venv/bin/python bench/review_queue.py --url http://127.0.0.1:8000 [--items 100000] [--requests 200]
 
 Seeds the service's database (DATABASE_URL, read like the service reads it) with --items open
 queue items if it has fewer, creates a bench moderator and token, then measures sequentially:
@@ -9,16 +9,17 @@ Targets (issue 4): page and list < 150 ms p95, claim+decide < 50 ms p95. The cli
 the same machine as the service, so figures include its CPU contention.
 """
 
-# ruff: noqa: E402 - the sys.path fix below must run before the other imports
+# ruff: noqa: E402 - the sys.path fix below must run before the project's imports
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-# This file is named queue.py: keep its folder off sys.path so it does not shadow the standard
-# library's queue module (kombu imports it).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+ROOT = Path(__file__).resolve().parents[1]
+# Run from anywhere: the project root first and bench/ off the path, so `rules`, `alerts`...
+# are the project's packages and not the scripts of the same name in bench/.
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
 import argparse
 import os
