@@ -53,7 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "alerts")]
 
 from bench.alerts_e2e import ANGRY, free_port, seed  # noqa: E402
-from bench.ingest import TEXTS, Client  # noqa: E402
+from bench.comments import comments  # noqa: E402
+from bench.ingest import Client  # noqa: E402
 from tests.support import CallbackReceiver  # noqa: E402
 from vigie import migrate  # noqa: E402
 
@@ -273,13 +274,18 @@ class Sampler:
 # --- the open-loop client ----------------------------------------------------------------
 
 
+# Varied texts, each one unique (a trailing number, as order or ticket numbers are): the default
+# scorer caches repeated texts, so a handful of repeated sentences would measure the cache.
+TEXT_POOL = comments(2_000, seed=11)
+
+
 def make_comment(external_id: str, n: int, platform: str | None = None) -> dict[str, Any]:
     return {
         "platform": platform or PLATFORMS[n % len(PLATFORMS)],
         "external_id": external_id,
         "thread_id": f"load-post-{n % 50}",
         "author": {"id": f"load-user-{n % 4999}", "followers": n % 5000},
-        "text": TEXTS[n % len(TEXTS)],
+        "text": f"{TEXT_POOL[n % len(TEXT_POOL)]} ({n})",
         "created_at": datetime.now(UTC).isoformat(),
     }
 
