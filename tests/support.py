@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from moderation.signing import meta_signature, vigie_signature
@@ -111,7 +112,15 @@ def instagram_comments(*comments: tuple[str, str]) -> dict[str, Any]:
 class CallbackReceiver:
     """A loopback HTTP server that records signed callbacks; can be told to fail first."""
 
-    def __init__(self, secret: str = SECRET, fail_first: int = 0, status: int = 200) -> None:
+    def __init__(
+        self,
+        secret: str = SECRET,
+        fail_first: int = 0,
+        status: int = 200,
+        down: Callable[[], bool] | None = None,
+        port: int = 0,
+    ) -> None:
+        """`fail_first` answers 503 to the first N deliveries; `down` answers 503 while true."""
         import http.server
         import threading
 
@@ -119,6 +128,7 @@ class CallbackReceiver:
 
         self.received: list[dict[str, Any]] = []
         self.bad_signatures = 0
+        self.refused = 0
         self.failures_left = fail_first
         receiver = self
 
@@ -134,8 +144,9 @@ class CallbackReceiver:
                     self.send_response(401)
                     self.end_headers()
                     return
-                if receiver.failures_left > 0:
-                    receiver.failures_left -= 1
+                if receiver.failures_left > 0 or (down is not None and down()):
+                    receiver.failures_left = max(0, receiver.failures_left - 1)
+                    receiver.refused += 1
                     self.send_response(503)
                     self.end_headers()
                     return
@@ -148,8 +159,9 @@ class CallbackReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
