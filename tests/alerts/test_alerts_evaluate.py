@@ -1,13 +1,13 @@
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from alerts import counts, evaluate, outbox
 from alerts.evaluate import Context
 from alerts.models import AlertMessage, Incident, MinuteCount, Silence
 from alerts.policy import Policy
 from alerts.transports import SlackTransport
+from tests.alerts.alert_series import fill_counts
 
 NOW = datetime(2026, 11, 24, 12, 0, 30, tzinfo=UTC)
 END = NOW.replace(second=0)
@@ -16,25 +16,7 @@ CTX = Context(Policy({"default": "#alerts", "crisis": "#crisis"}), transport="sl
 
 def fill(session, platform="facebook", burst=0, days=8, rate=4.0, share=0.25):
     """Steady per-minute counts for `days`, with `burst` extra negatives in the last 5 minutes."""
-    rng = np.random.default_rng(5)
-    start = END - timedelta(days=days)
-    rows = []
-    for i in range(days * 1440):
-        total = int(rng.poisson(rate))
-        negative = int(rng.binomial(total, share))
-        if i >= days * 1440 - 5:
-            total, negative = total + burst, negative + burst
-        rows.append(
-            {
-                "platform": platform,
-                "topic": "",
-                "minute": start + timedelta(minutes=i),
-                "total": total,
-                "negative": negative,
-                "toxic": 0,
-            }
-        )
-    session.execute(insert(MinuteCount), rows)
+    fill_counts(session, END, platform, burst, days, rate, share)
 
 
 def test_it_counts_decisions_per_minute_platform_and_topic(sessions):

@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from alerts.models import AlertMessage, Incident, MinuteCount
+from alerts.models import AlertMessage, Incident
+from tests.alerts.alert_series import fill_counts
 from tests.alerts.fake_slack import FakeSlack
 from vigie.settings import Settings
 
@@ -27,25 +27,7 @@ TICKS = 4
 
 def fill_burst(session: Session, end: datetime, platform: str = "facebook", days: int = 8) -> None:
     """Steady per-minute counts for `days` before `end`, and a burst of negatives at the end."""
-    rng = np.random.default_rng(5)
-    start = end - timedelta(days=days)
-    rows = []
-    for i in range(days * 1440):
-        total = int(rng.poisson(4.0))
-        negative = int(rng.binomial(total, 0.25))
-        if i >= days * 1440 - 5:
-            total, negative = total + 30, negative + 30
-        rows.append(
-            {
-                "platform": platform,
-                "topic": "",
-                "minute": start + timedelta(minutes=i),
-                "total": total,
-                "negative": negative,
-                "toxic": 0,
-            }
-        )
-    session.execute(insert(MinuteCount), rows)
+    fill_counts(session, end, platform, burst=30, days=days)
 
 
 def slack_env(slack: FakeSlack) -> dict[str, str]:
