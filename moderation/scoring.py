@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Protocol
 
@@ -24,6 +24,15 @@ SUPPORTED_LANGUAGES = ("en", "fr")
 IDENTIFIED_LANGUAGES = ("en", "fr", "es", "de", "it", "pt", "nl")
 UNDETERMINED = "und"
 MIN_LANGUAGE_PROB = 0.5
+# Prior weights of the identified languages (unlisted: 1). Vigie's users write mostly English
+# and French, and a short comment's letters say little ("quel abruti ce mec": Italian 0.55,
+# French 0.35 without a prior), so en and fr count 3 times as likely a priori. Chosen on
+# training texts (TweetEval irony/offensive train, XLM-T French train): English identified
+# right 96.3% -> 97.9% (short comments, <= 6 words, 80.9% -> 90.9%), French 99.3% -> 99.6%;
+# weights 4 and 6 gained less than they cost on a hand set of 32 short es/de/it/pt/nl phrases
+# (28 right with no prior, 27 with 3 -- the miss becomes "und" --, 25 with 6). Deployments
+# whose comments are in other languages set VIGIE_LANGUAGE_WEIGHTS.
+DEFAULT_LANGUAGE_WEIGHTS: dict[str, float] = {"en": 3.0, "fr": 3.0}
 MAX_SCORED_CHARS = 5_000  # longer texts are scored on their first 5,000 characters
 
 # safetype reports a category and a severity per match; this is how strongly each one
@@ -88,6 +97,17 @@ class LexiconScorer:
 
     version = "lexicon-1"
 
+    def __init__(self, language_weights: Mapping[str, float] | None = None) -> None:
+        weights = DEFAULT_LANGUAGE_WEIGHTS if language_weights is None else language_weights
+        unknown = sorted(set(weights) - set(IDENTIFIED_LANGUAGES))
+        if unknown or any(w <= 0 for w in weights.values()):
+            raise ValueError(
+                f"language weights: languages must be among {', '.join(IDENTIFIED_LANGUAGES)} "
+                f"with positive weights, got {dict(weights)!r}"
+            )
+        self.language_weights = dict(weights)
+        self._prior = [weights.get(lang, 1.0) for lang in IDENTIFIED_LANGUAGES]
+
     @cached_property
     def _identifier(self):  # type: ignore[no-untyped-def]
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -120,10 +140,17 @@ class LexiconScorer:
             return hint.lower().split("-")[0], 1.0
         if not any(ch.isalpha() for ch in text):
             return UNDETERMINED, 0.0
-        lang, prob = self._identifier.classify(text)
+        ranked = dict(self._identifier.rank(text))
+        weighted = [
+            ranked.get(lang, 0.0) * w
+            for lang, w in zip(IDENTIFIED_LANGUAGES, self._prior, strict=True)
+        ]
+        total = sum(weighted)
+        best = max(range(len(weighted)), key=weighted.__getitem__)
+        prob = weighted[best] / total if total > 0 else 0.0
         if prob < MIN_LANGUAGE_PROB:
             return UNDETERMINED, float(prob)
-        return str(lang), float(prob)
+        return IDENTIFIED_LANGUAGES[best], float(prob)
 
     def toxicity(self, text: str) -> float:
         result = self._abuse.moderate(text)

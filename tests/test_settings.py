@@ -54,6 +54,10 @@ def test_it_reads_source_secrets_from_files(tmp_path: Path) -> None:
         ({"VIGIE_SOURCES": "Bad Name"}, "VIGIE_SOURCES"),
         ({"SENTRY_DSN_FILE": "/nonexistent/dsn"}, "SENTRY_DSN_FILE"),
         ({"VIGIE_ENV": "production"}, "VIGIE_SOURCES"),
+        ({"VIGIE_LANGUAGE_WEIGHTS": "xx=3"}, "VIGIE_LANGUAGE_WEIGHTS"),
+        ({"VIGIE_LANGUAGE_WEIGHTS": "fr=lots"}, "VIGIE_LANGUAGE_WEIGHTS"),
+        ({"VIGIE_LANGUAGE_WEIGHTS": "fr=0"}, "VIGIE_LANGUAGE_WEIGHTS"),
+        ({"VIGIE_LANGUAGE_WEIGHTS": "fr"}, "VIGIE_LANGUAGE_WEIGHTS"),
     ],
 )
 def test_it_names_the_variable_in_errors(environ: dict[str, str], names: str) -> None:
@@ -85,3 +89,10 @@ def test_it_reads_the_enqueue_wait() -> None:
     assert Settings.from_env({"VIGIE_ENQUEUE_WAIT": "0"}).enqueue_wait_s == 0
     with pytest.raises(SettingsError, match="VIGIE_ENQUEUE_WAIT"):
         Settings.from_env({"VIGIE_ENQUEUE_WAIT": "-1"})
+
+
+def test_it_reads_the_language_prior() -> None:
+    """English and French are favoured unless the deployment says otherwise."""
+    assert Settings.from_env({}).language_weights == {"en": 3.0, "fr": 3.0}
+    weights = Settings.from_env({"VIGIE_LANGUAGE_WEIGHTS": "es=4, fr=2"}).language_weights
+    assert weights == {"es": 4.0, "fr": 2.0}

@@ -62,6 +62,8 @@ class Settings:
     scorer: str = "default"  # VIGIE_SCORER: default (offline heads), lexicon, transformers
     # VIGIE_TRANSFORMERS_MODELS: "toxicity=detoxify:CKPT:CONFIG_DIR,irony=hf:DIR,sentiment=hf:DIR"
     transformers_models: str = ""
+    # VIGIE_LANGUAGE_WEIGHTS: the language identifier's prior, "en=3,fr=3" (unlisted languages 1)
+    language_weights: dict[str, float] = field(default_factory=lambda: {"en": 3.0, "fr": 3.0})
     secret_key: str = DEV_SECRET_KEY
     claim_lease_s: float = 300.0
     # Crisis alerts (alerts/): Slack, routing, timings, topics.
@@ -152,6 +154,7 @@ class Settings:
                 environ, "VIGIE_SCORER", ("default", "lexicon", "transformers"), "default"
             ),
             transformers_models=_model_specs(environ),
+            language_weights=_language_weights(environ),
             secret_key=_secret(environ, "VIGIE_SECRET_KEY") or DEV_SECRET_KEY,
             claim_lease_s=_float(environ, "VIGIE_CLAIM_LEASE", 300.0),
             slack_bot_token=_secret(environ, "SLACK_BOT_TOKEN"),
@@ -231,6 +234,27 @@ def _model_specs(environ: Mapping[str, str]) -> str:
     if environ.get("VIGIE_SCORER") == "transformers" and not raw:
         raise SettingsError("VIGIE_TRANSFORMERS_MODELS: needed when VIGIE_SCORER=transformers")
     return raw
+
+
+def _language_weights(environ: Mapping[str, str]) -> dict[str, float]:
+    from moderation.scoring import DEFAULT_LANGUAGE_WEIGHTS, IDENTIFIED_LANGUAGES
+
+    name = "VIGIE_LANGUAGE_WEIGHTS"
+    if not environ.get(name, "").strip():
+        return dict(DEFAULT_LANGUAGE_WEIGHTS)
+    weights = {}
+    for lang, raw in _pairs(environ, name).items():
+        if lang not in IDENTIFIED_LANGUAGES:
+            raise SettingsError(
+                f"{name}: unknown language {lang!r}; expected one of {', '.join(IDENTIFIED_LANGUAGES)}"
+            )
+        try:
+            weights[lang] = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name}: {lang}: expected a number, got {raw!r}") from None
+        if not weights[lang] > 0 or weights[lang] == float("inf"):
+            raise SettingsError(f"{name}: {lang}: must be a positive number, got {raw!r}")
+    return weights
 
 
 def _pairs(environ: Mapping[str, str], name: str, sep: str = ",") -> dict[str, str]:

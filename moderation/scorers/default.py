@@ -7,7 +7,7 @@ sentiment heads. Irony then changes how the other scores are read (see `ironic_r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -98,7 +98,9 @@ class DefaultScorer:
         explain: bool = True,
         explain_at: float = EXPLAIN_AT,
         text_cache: int = TEXT_CACHE,
+        language_weights: Mapping[str, float] | None = None,
     ) -> None:
+        self.language_weights = language_weights
         self.heads_path = heads_path
         self.threads = threads
         self.explain_comments = explain
@@ -124,7 +126,7 @@ class DefaultScorer:
 
     @cached_property
     def lexicon(self) -> LexiconScorer:
-        return LexiconScorer()
+        return LexiconScorer(self.language_weights)
 
     def languages(
         self, texts: Sequence[str], hints: Sequence[str | None]

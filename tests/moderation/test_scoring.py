@@ -51,6 +51,18 @@ def test_it_marks_unidentified_languages() -> None:
     assert scorer.score("Привет, как дела у тебя сегодня?").language != "en"
 
 
+def test_it_favours_english_and_french_for_short_comments() -> None:
+    """A short French insult is French, not Italian; other languages stay themselves."""
+    assert scorer.language("quel abruti ce mec")[0] == "fr"
+    assert LexiconScorer({}).language("quel abruti ce mec")[0] == "it"  # no prior
+    assert scorer.language("grazie mille amico")[0] == "it"
+    assert scorer.language("danke schön")[0] == "de"
+    spanish = LexiconScorer({"es": 3.0})
+    assert spanish.language("hola amigo como estas")[0] == "es"
+    with pytest.raises(ValueError, match="language weights"):
+        LexiconScorer({"xx": 2.0})
+
+
 def test_it_trusts_a_language_given_with_the_comment() -> None:
     """A language sent by the platform is used as is."""
     assert scorer.score_batch(["ok"], ["fr-CA"])[0].language == "fr"
