@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -110,13 +112,44 @@ def claim(session: Session, delivery_id: int, now: datetime, lease_s: float) -> 
     return session.get(Delivery, delivery_id, populate_existing=True)
 
 
+def claim_many(
+    session: Session, delivery_ids: Sequence[int], now: datetime, lease_s: float
+) -> list[Delivery]:
+    """Claim the due attempts among `delivery_ids` in one statement (see `claim`)."""
+    if not delivery_ids:
+        return []
+    claimed = session.scalars(
+        update(Delivery)
+        .where(
+            Delivery.id.in_(delivery_ids),
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.next_attempt_at <= now,
+        )
+        .values(attempts=Delivery.attempts + 1, next_attempt_at=now + timedelta(seconds=lease_s))
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not claimed:
+        return []
+    return list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.id.in_(claimed))
+            .order_by(Delivery.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Outcome:
     ok: bool
     error: str | None = None
 
 
-def send(delivery: Delivery, secret: str, timeout_s: float) -> Outcome:
+def send(
+    delivery: Delivery, secret: str, timeout_s: float, http: requests.Session | None = None
+) -> Outcome:
     """POST the payload, signed like inbound webhooks. Any 2xx is success."""
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {
@@ -127,12 +160,48 @@ def send(delivery: Delivery, secret: str, timeout_s: float) -> Outcome:
         "X-Vigie-Signature": vigie_signature(secret, body, int(time.time())),
     }
     try:
-        response = requests.post(delivery.url, data=body, headers=headers, timeout=timeout_s)
+        post = http.post if http is not None else requests.post
+        response = post(delivery.url, data=body, headers=headers, timeout=timeout_s)
     except requests.RequestException as exc:
         return Outcome(False, f"{type(exc).__name__}: {exc}"[:500])
     if 200 <= response.status_code < 300:
         return Outcome(True)
     return Outcome(False, f"HTTP {response.status_code}: {response.text[:200]}")
+
+
+def send_all(
+    deliveries: Sequence[Delivery],
+    secrets: Mapping[str, str | None],
+    timeout_s: float,
+    concurrency: int,
+) -> list[Outcome]:
+    """Send claimed deliveries, `concurrency` at a time; outcomes in the same order.
+
+    Each sending thread keeps one HTTP session, so deliveries to the same receiver reuse a
+    connection. A slow receiver holds one thread, not the batch: the batch takes about
+    max(timeout_s, len / concurrency × one send).
+    """
+    local = threading.local()
+    opened: list[requests.Session] = []
+
+    def one(item: Delivery) -> Outcome:
+        secret = secrets.get(item.source)
+        if secret is None:
+            return Outcome(False, f"source {item.source!r} is no longer configured")
+        http = getattr(local, "http", None)
+        if http is None:
+            http = local.http = requests.Session()
+            opened.append(http)
+        return send(item, secret, timeout_s, http)
+
+    try:
+        if len(deliveries) <= 1 or concurrency <= 1:
+            return [one(item) for item in deliveries]
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(deliveries))) as pool:
+            return list(pool.map(one, deliveries))
+    finally:
+        for http in opened:
+            http.close()
 
 
 def record(
