@@ -124,18 +124,22 @@ def login() -> ResponseReturnValue:
 
 
 def _login_limits(username: str) -> list[tuple[str, Limit]]:
-    """Failed logins are counted per username and per client address, over 15 minutes."""
+    """Failed logins, counted over 15 minutes per username from one address, per address, and
+    per username from everywhere.
+
+    The first is the tight one (VIGIE_LOGIN_MAX_FAILURES): counted per address, so someone
+    guessing at a colleague's name locks it for their own address only, not for its owner. The
+    per-username ceiling across addresses (VIGIE_LOGIN_MAX_FAILURES_PER_USER, 20 times higher by
+    default) still stops guessing spread over many addresses.
+    """
     settings = runtime().settings
+    # Hashed: any characters fit the key, and the counters hold no usernames.
+    user = _digest(username.strip().lower())
+    address = request.remote_addr or "-"
     return [
-        # Hashed: any characters fit the key, and the counters hold no usernames.
-        (
-            f"login-user:{_digest(username.strip().lower())}",
-            Limit(settings.login_max_failures, 900),
-        ),
-        (
-            f"login-ip:{request.remote_addr or '-'}",
-            Limit(settings.login_max_failures_per_ip, 900),
-        ),
+        (f"login-user-ip:{user}:{address}", Limit(settings.login_max_failures, 900)),
+        (f"login-ip:{address}", Limit(settings.login_max_failures_per_ip, 900)),
+        (f"login-user:{user}", Limit(settings.login_max_failures_per_user, 900)),
     ]
 
 

@@ -83,6 +83,7 @@ class Settings:
     rate_limit_per_source: int = 1200
     login_max_failures: int = 5
     login_max_failures_per_ip: int = 50
+    login_max_failures_per_user: int = 100
     # VIGIE_RETENTION_DAYS: blank comment text and author handles after this many days
     # (moderation/retention.py); None keeps them.
     retention_days: int | None = None
@@ -178,6 +179,9 @@ class Settings:
             login_max_failures=_int(environ, "VIGIE_LOGIN_MAX_FAILURES", 5, 1, 10**6),
             login_max_failures_per_ip=_int(
                 environ, "VIGIE_LOGIN_MAX_FAILURES_PER_IP", 50, 1, 10**6
+            ),
+            login_max_failures_per_user=_int(
+                environ, "VIGIE_LOGIN_MAX_FAILURES_PER_USER", 100, 1, 10**6
             ),
             max_backlog=_int(environ, "VIGIE_MAX_BACKLOG", 5000, 0, 10**9),
             worker_nice=_int(environ, "VIGIE_WORKER_NICE", 5, 0, 19),

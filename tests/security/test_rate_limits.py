@@ -140,6 +140,35 @@ def test_it_locks_a_login_after_repeated_failures(limited: Runtime) -> None:
     assert _log_in(_worker(limited), "noa", PASSWORD).status_code == 302, "other users log in"
 
 
+def test_a_username_locked_from_one_address_still_logs_in_from_another(tmp_path: Path) -> None:
+    """Guessing at a colleague's name locks it for the guesser, not for its owner; guesses
+    spread over several addresses still lock it everywhere past the per-user ceiling."""
+    settings = make_settings(
+        tmp_path, VIGIE_LOGIN_MAX_FAILURES=2, VIGIE_LOGIN_MAX_FAILURES_PER_USER=5
+    )
+    migrate.upgrade(settings.database_url)
+    rt = Runtime(settings)
+    with rt.sessions() as db:
+        add_user(db, "mia")
+        db.commit()
+
+    def client(address: str) -> FlaskClient:
+        app: Flask = create_app(runtime=Runtime(settings))
+        test_client = app.test_client()
+        test_client.environ_base["REMOTE_ADDR"] = address
+        return test_client
+
+    guesser = client("127.0.0.2")
+    codes = [_log_in(guesser, "mia", "wrong password!").status_code for _ in range(3)]
+    assert codes == [401, 401, 429]
+    assert _log_in(client("127.0.0.3"), "mia", PASSWORD).status_code == 302, "owner logs in"
+    for address, tries in (("127.0.0.4", 2), ("127.0.0.5", 1)):  # 5 failures in all
+        other = client(address)
+        assert {_log_in(other, "mia", "nope, wrong!").status_code for _ in range(tries)} == {401}
+    assert _log_in(client("127.0.0.6"), "mia", PASSWORD).status_code == 429, "per-user ceiling"
+    rt.close()
+
+
 def test_it_limits_failed_logins_per_client_address(tmp_path: Path) -> None:
     """Guessing across many usernames from one address is cut off too."""
     settings = make_settings(tmp_path, VIGIE_LOGIN_MAX_FAILURES_PER_IP=2)
