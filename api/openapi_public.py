@@ -214,8 +214,9 @@ def paths() -> dict[str, Any]:
                     "422": _error("invalid_payload"),
                     "429": _error("rate_limited (see Retry-After)"),
                     "503": _error(
-                        "unavailable: the database is down; overloaded: more than"
-                        " VIGIE_MAX_BACKLOG comments wait for a decision (see Retry-After)"
+                        "unavailable: the database is down. Never overloaded: Meta's posts are"
+                        " stored even past VIGIE_MAX_BACKLOG (Meta unsubscribes webhooks that"
+                        " keep failing)"
                     ),
                 },
             },

@@ -4,6 +4,8 @@ When more than VIGIE_MAX_BACKLOG comments wait for a decision, the webhooks answ
 503 `overloaded` with Retry-After instead of accepting more: senders retry later (platforms
 do), the backlog stays bounded, and so does the time from a comment to its decision, which is
 what keeps crisis alerts on time in a storm. Nothing already accepted is touched.
+The Meta webhook does not shed (Meta unsubscribes a webhook that keeps failing): its comments
+are stored and join the backlog.
 """
 
 from __future__ import annotations

@@ -81,7 +81,9 @@ def meta_event() -> ResponseReturnValue:
     except SignatureError as exc:
         raise ApiError(401, "bad_signature", str(exc)) from None
     limit_source("meta")
-    shed_if_overloaded()
+    # Never shed Meta's posts: Meta unsubscribes an app whose webhook keeps failing (for hours,
+    # so a long storm would do it). They are stored and join the backlog; the other sources
+    # are refused while it is over VIGIE_MAX_BACKLOG, so it still drains.
     parsed = _parse(parse_meta_payload, body)
     stored = _store(parsed.comments, "meta")
     # Meta expects 200; anything else makes it retry and eventually disable the subscription.

@@ -75,15 +75,16 @@ def test_it_accepts_again_once_the_backlog_is_decided(app: Flask, pg_runtime: Ru
     assert _stored(pg_runtime) == 5
 
 
-def test_it_sheds_the_meta_webhook_too(app: Flask, pg_runtime: Runtime) -> None:
-    """Meta's posts are refused the same way (Meta retries failed deliveries)."""
+def test_it_stores_the_meta_webhook_even_past_the_limit(app: Flask, pg_runtime: Runtime) -> None:
+    """Meta's posts are not shed (Meta unsubscribes webhooks that keep failing): stored, 200,
+    while the other sources are still refused."""
     client = app.test_client()
     assert _post(client, "a", "b", "c", "d")[0] == 202
     raw = json.dumps(facebook_feed(("fb-1", "Bonjour"))).encode()
     response = client.post("/v1/webhooks/meta", data=raw, headers=meta_headers(raw))
-    assert response.status_code == 503
-    assert response.json["error"] == "overloaded"
-    assert _stored(pg_runtime) == 4
+    assert (response.status_code, response.json["stored"]) == (200, 1)
+    assert _stored(pg_runtime) == 5
+    assert _post(client, "e")[0] == 503
 
 
 def test_it_never_sheds_with_a_limit_of_zero(pg_runtime: Runtime) -> None:
