@@ -644,6 +644,12 @@ def check(
         deadline = time.monotonic() + limit
         while len(target.receiver.received) < found["decided"] and time.monotonic() < deadline:
             time.sleep(0.5)
+        while time.monotonic() < deadline:  # then each outcome recorded (delivered)
+            delivered = probe.integrity(f"{run}-")["deliveries_delivered"]
+            if delivered >= found["deliveries"]:
+                break
+            time.sleep(0.5)
+        found["deliveries_delivered"] = probe.integrity(f"{run}-")["deliveries_delivered"]
         ids = Counter(r["external_id"] for r in target.receiver.received)
         found["callbacks_received"] = sum(ids.values())
         found["callbacks_duplicated"] = sum(1 for v in ids.values() if v > 1)
