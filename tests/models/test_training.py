@@ -1,13 +1,17 @@
-"""Pieces of head training that run without the datasets: log-loss and self-training rows."""
+"""Pieces of head training that run without the benchmark datasets."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from moderation.scorers.datasets import Part
+from moderation.scorers.default import DefaultScorer
 from moderation.scorers.encoder import DIM
 from moderation.scorers.heads import Head
-from moderation.scorers.training import Split, log_loss, pseudo_labelled
+from moderation.scorers.training import Split, load_split, log_loss, part_label, pseudo_labelled
 
 
 def test_log_loss_is_the_mean_negative_log_likelihood() -> None:
@@ -63,3 +67,22 @@ def test_pseudo_labelled_binary_head_labels_both_classes() -> None:
     picked = pseudo_labelled(head, pool, per_class=1)
     np.testing.assert_array_equal(picked.y, [0, 1])
     np.testing.assert_array_equal(picked.x[:, 0], [-3.0, 4.0])
+
+
+def test_load_split_repeats_a_parts_rows_and_caches_its_features(
+    tmp_path: Path, scorer: DefaultScorer
+) -> None:
+    folder = tmp_path / "data" / "tiny"
+    folder.mkdir(parents=True)
+    rows = ["text\tlabel\tlang", "you are kind\t0\ten", "you idiot\t1\ten", "merci bien\t0\tfr"]
+    (folder / "train.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "val.tsv").write_text("\n".join(rows[:2]) + "\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    parts = (Part("tiny", "train", repeat=3), Part("tiny", "val"))
+    split = load_split(tmp_path / "data", parts, cache, scorer.encoder, scorer.lexicon)
+    np.testing.assert_array_equal(split.y, [0, 1, 0] * 3 + [0])
+    assert len(split.x) == len(split.ngrams) == 10
+    np.testing.assert_array_equal(split.x[0], split.x[3])  # the same row, repeated
+    np.testing.assert_allclose(split.x[9], split.x[0], atol=1e-4)  # same text, other batch
+    assert len(list(cache.glob("*.npy"))) == 2  # one cached file per part, not per repeat
+    assert part_label(parts[0]) == "tiny/train x3" and part_label(parts[1]) == "tiny/val"
