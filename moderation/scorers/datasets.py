@@ -30,6 +30,9 @@ class Part:
     file: str
     lo: int = 0
     hi: int = 100
+    # Fit rows of this part count `repeat` times (a weight for a small language next to a big
+    # one); tuning and test parts keep 1.
+    repeat: int = 1
 
     @property
     def name(self) -> str:
@@ -49,6 +52,10 @@ class Task:
     # Share of positives expected in a real comment stream, when the dataset's share is far off
     # (TweetEval irony is half ironic by construction): probabilities are shifted to this prior.
     prior: float | None = None
+    # Self-training: texts (labels unused) the trained head labels itself; its most confident
+    # `self_train` rows per class are added to the fit rows and the head is fitted again.
+    unlabelled: tuple[Part, ...] = ()
+    self_train: tuple[int, ...] = ()
 
 
 TASKS = {
@@ -62,7 +69,15 @@ TASKS = {
     ),
     "toxicity": Task(
         "toxicity",
-        fit=(Part("tweeteval_offensive", "train"), Part("toxifrench_fr", "all", 0, 60)),
+        # Counting the 828 French rows 2, 4 or 8 times lowers dev log-loss (0.4586 at 1; 0.4529,
+        # 0.4506, 0.4544) and raises dev French AUC (83.3 -> 86.0 / 86.8), but then neutral
+        # French sentences naming a group read toxic ("Je suis une femme noire et ingénieure."
+        # 0.51 / 0.58, functional cases 0 and 30): ToxiFrench's group mentions are mostly toxic.
+        # Not shipped; see docs/MODELS.md.
+        fit=(
+            Part("tweeteval_offensive", "train"),
+            Part("toxifrench_fr", "all", 0, 60, repeat=1),
+        ),
         dev=(Part("tweeteval_offensive", "val"), Part("toxifrench_fr", "all", 60, 80)),
         test=(Part("tweeteval_offensive", "test"), Part("toxifrench_fr", "all", 80, 100)),
         metric="macro_f1",
@@ -85,6 +100,14 @@ TASKS = {
         ),
         test=(Part("tweeteval_sentiment", "test"), Part("xlmt_sentiment_fr", "val")),
         metric="macro_recall",
+        # 1,632 English rows only: self-training on the texts of the other English fit splits
+        # (their labels are never read); the pool size per class is chosen on dev.
+        unlabelled=(
+            Part("tweeteval_offensive", "train"),
+            Part("tweeteval_hate", "train"),
+            Part("tweeteval_irony", "train"),
+        ),
+        self_train=(1000, 2000),
     ),
 }
 
