@@ -34,6 +34,11 @@ from moderation.scoring import (
 # with no targeted abuse ("a joke between friends"); irony below IRONY_FLOOR changes nothing.
 IRONY_FLOOR = 0.5
 IRONY_TOXICITY_DISCOUNT = 0.3
+# Ironic praise needs something to be ironic about: an irony marker, praise next to a complaint
+# word, or a sentiment head that already sees some negativity (its negative probability; the
+# full ironic reading from INCONGRUITY_NEGATIVE up). Without it, the irony head alone flipped
+# plain praise ("I love this product", irony 0.73) to negative.
+INCONGRUITY_NEGATIVE = 0.1
 # Comments a rule may send to a human (toxicity or hate at or above this) are explained.
 EXPLAIN_AT = 0.5
 UNSUPPORTED_CONFIDENCE = 0.5
@@ -49,21 +54,45 @@ PRAISE_COMPLAINT_IRONY = 0.35  # scores of languages the heads were not trained 
 
 
 def ironic_reading(
-    toxicity: float, negative: float, positive: float, irony: float, targeted: bool
+    toxicity: float,
+    negative: float,
+    positive: float,
+    irony: float,
+    targeted: bool,
+    cue: bool = True,
 ) -> tuple[float, float, float]:
     """(toxicity, negative, positive) read in the light of `irony`.
 
     Ironic praise ("bravo, encore une panne 👏") is a complaint: once irony is the likelier
     reading (above IRONY_FLOOR), the positive mass is read as the expectation over the two
-    readings, so a share `irony` of it moves to negative. Ironic toxicity without a targeted
-    insult is softened a little, in proportion to how far irony is above IRONY_FLOOR; a
-    targeted insult stays as toxic as it was.
+    readings, so a share `irony` of it moves to negative — in full when there is something to be
+    ironic about (`cue`: an irony marker or praise next to a complaint word, or a negative
+    probability of INCONGRUITY_NEGATIVE or more), in proportion to the negative probability
+    below that. Ironic toxicity without a targeted insult is softened a little, in proportion
+    to how far irony is above IRONY_FLOOR; a targeted insult stays as toxic as it was.
     """
     strength = min(max((irony - IRONY_FLOOR) / (1 - IRONY_FLOOR), 0.0), 1.0)
-    moved = positive * irony if irony > IRONY_FLOOR else 0.0
+    incongruity = 1.0 if cue else min(negative / INCONGRUITY_NEGATIVE, 1.0)
+    moved = positive * irony * incongruity if irony > IRONY_FLOOR else 0.0
     if not targeted:
         toxicity *= 1 - IRONY_TOXICITY_DISCOUNT * strength
     return toxicity, negative + moved, positive - moved
+
+
+def abusive_reading(
+    toxicity: float, negative: float, positive: float, found: evidence.Evidence
+) -> tuple[float, float]:
+    """(negative, positive) of a comment with explicit, direct abuse.
+
+    An insult aimed at someone, a plain insult word or 🖕 is not a positive comment, whatever
+    else it says ("🖕🖕🖕" read 0.6 positive: the sentiment head never saw the emoji used so).
+    As for irony, a share `toxicity` of the positive mass moves to negative; strong swear words
+    alone ("fucking amazing") move nothing.
+    """
+    if not (found.targeted or found.direct_insult or found.emoji):
+        return negative, positive
+    moved = positive * toxicity
+    return negative + moved, positive - moved
 
 
 def with_irony_markers(irony: float, marker: bool, praise_complaint: bool) -> float:
@@ -298,7 +327,7 @@ class DefaultScorer:
         probs, feats, evidences = self.read(cleaned, langs)
         lexical = feats[:, DIM:] > 0.5
         scores = [
-            self._scores(i, cleaned[i], found[i], probs, lexical[i], evidences[i].targeted)
+            self._scores(i, cleaned[i], found[i], probs, lexical[i], evidences[i])
             for i in range(len(cleaned))
         ]
         if self.explain_comments:
@@ -333,20 +362,24 @@ class DefaultScorer:
         found: tuple[str, float],
         probs: dict[str, np.ndarray],
         lexical: np.ndarray,
-        targeted: bool,
+        evidence_found: evidence.Evidence,
     ) -> Scores:
         language, lang_prob = found
         if not text.strip():
             return Scores(0.0, 0.0, 0.0, 0.0, UNDETERMINED, 0.0, self.version, hate=0.0)
         sentiment = probs["sentiment"][i]
-        irony = with_irony_markers(
-            float(probs["irony"][i]),
-            bool(lexical[FEATURES.index("irony_marker")]),
-            bool(lexical[FEATURES.index("praise_complaint")]),
-        )
+        marker = bool(lexical[FEATURES.index("irony_marker")])
+        praise_complaint = bool(lexical[FEATURES.index("praise_complaint")])
+        irony = with_irony_markers(float(probs["irony"][i]), marker, praise_complaint)
         toxicity, negative, positive = ironic_reading(
-            float(probs["toxicity"][i]), float(sentiment[0]), float(sentiment[2]), irony, targeted
+            float(probs["toxicity"][i]),
+            float(sentiment[0]),
+            float(sentiment[2]),
+            irony,
+            evidence_found.targeted,
+            cue=marker or praise_complaint,
         )
+        negative, positive = abusive_reading(toxicity, negative, positive, evidence_found)
         language_ok = language in SUPPORTED_LANGUAGES and lang_prob >= 0.5
         confidence = confidence_of(toxicity, sentiment, language_ok)
         return Scores(

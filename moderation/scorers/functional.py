@@ -87,9 +87,25 @@ CASES = (
     Case("ironic praise", "fr", "Super, encore un bug. Merci beaucoup 👏", "not_positive"),
     Case("sincere praise", "en", "Thanks, the issue was fixed quickly 🙏", "positive"),
     Case("sincere praise", "fr", "Problème résolu en dix minutes, merci à l'équipe !", "positive"),
+    # Written on 2026-11-24 (afternoon) when plain English praise was found read as ironic; the
+    # incongruity condition of the ironic reading was chosen with them in view (not held out).
+    Case("sincere praise", "en", "I love this product", "positive"),
+    Case("sincere praise", "en", "Great job team, thanks!", "positive"),
+    Case("sincere praise", "en", "Great news, congrats to the whole team", "positive"),
+    Case("sincere praise", "en", "So happy with my order, arrived early", "positive"),
+    Case("sincere praise", "fr", "Super boulot l'équipe !", "positive"),
+    Case("sincere praise", "fr", "Merci pour tout, vous êtes top", "positive"),
+    Case("ironic praise", "en", "Wow, great customer service, nobody answers", "not_positive"),
+    Case("ironic praise", "en", "Wonderful, the refund takes 90 days", "not_positive"),
+    Case("ironic praise", "en", "I just love waiting on hold for an hour", "not_positive"),
+    Case("ironic praise", "fr", "Merci de m'avoir facturé deux fois, vraiment top", "not_positive"),
+    Case("ironic praise", "fr", "Génial, trois heures d'attente au téléphone", "not_positive"),
+    Case("emoji abuse", "en", "🖕🖕🖕", "not_positive"),
 )
 # Cases from this index on were written after the scorer was changed to pass the others.
 HELD_OUT_FROM = 30
+# ...and up to this one; the cases after it were in view when the ironic reading was changed.
+HELD_OUT_TO = 41
 
 
 def passes(case: Case, score: Scores) -> bool:

@@ -1,6 +1,7 @@
 import pytest
 
-from moderation.scorers.default import DefaultScorer, ironic_reading
+from moderation.scorers import evidence
+from moderation.scorers.default import DefaultScorer, abusive_reading, ironic_reading
 from moderation.scoring import UNDETERMINED
 
 BAD_INPUTS = {
@@ -64,6 +65,34 @@ def test_it_reads_ironic_praise_as_negative() -> None:
     """At full irony, positive sentiment is moved to negative."""
     _, negative, positive = ironic_reading(0.1, 0.1, 0.8, irony=1.0, targeted=False)
     assert (round(negative, 6), positive) == (0.9, 0.0)
+
+
+def test_ironic_praise_needs_something_to_be_ironic_about() -> None:
+    """Without a marker, a complaint word or some negativity, irony does not flip praise."""
+    _, negative, positive = ironic_reading(0.0, 0.0, 0.95, irony=0.75, targeted=False, cue=False)
+    assert (negative, positive) == (0.0, 0.95)
+    _, negative, positive = ironic_reading(0.0, 0.05, 0.9, irony=0.8, targeted=False, cue=False)
+    assert round(negative, 6) == round(0.05 + 0.9 * 0.8 * 0.5, 6), "half the flip at half the cue"
+    _, negative, positive = ironic_reading(0.0, 0.0, 0.9, irony=0.8, targeted=False, cue=True)
+    assert round(positive, 6) == round(0.9 * 0.2, 6)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I love this product", "Great job team, thanks!", "Great news, congrats to the whole team"],
+)
+def test_it_reads_plain_praise_as_positive(scorer: DefaultScorer, text: str) -> None:
+    """Plain praise stays positive though the irony head finds it ironic-sounding (0.6-0.75)."""
+    [scores] = scorer.score_batch([text])
+    assert scores.sentiment == "positive", scores
+
+
+def test_abuse_is_not_positive(scorer: DefaultScorer) -> None:
+    """🖕 and targeted insults move positive mass to negative, a swear word alone does not."""
+    middle, insult = scorer.score_batch(["🖕🖕🖕", "You are a disgusting idiot, love it"])
+    assert middle.sentiment == "negative" and insult.positive < 0.2
+    _, positive = abusive_reading(0.9, 0.1, 0.8, evidence.Evidence(False, True, (), False))
+    assert positive == 0.8
 
 
 def test_it_leaves_scores_alone_below_the_irony_floor() -> None:
