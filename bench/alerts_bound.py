@@ -32,16 +32,18 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alerts.backtest import Detection, detect_ticks, replay_ticks
+
+# _pick: the service's choice among windows and its resolve rule, so the scan differs only in mu.
 from alerts.detector import Params, Partial, Series, Signal, _pick, poisson_z, window_sums, windows
 from bench import synthetic
-from bench.alerts import synthetic_month
+from bench.alerts import Detector, synthetic_month
 
 
 def _cum(x: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(x, dtype=float)])
 
 
-def true_scan(p: Params):  # type: ignore[no-untyped-def]
+def true_scan(p: Params) -> Detector:
     """The service's window scan with the generator's usual rates as the baseline."""
 
     def detector(m: synthetic.Month, series: Series, partials: list[Partial]) -> list[Detection]:
@@ -73,7 +75,7 @@ def true_scan(p: Params):  # type: ignore[no-untyped-def]
     return detector
 
 
-def true_cusum(p: Params, h: float, rho: float = 3.0, span: int = 15):  # type: ignore[no-untyped-def]
+def true_cusum(p: Params, h: float, rho: float = 3.0, span: int = 15) -> Detector:
     """Poisson CUSUM for a rise to `rho` x the generator's usual rate, threshold `h` nats."""
 
     def detector(m: synthetic.Month, series: Series, partials: list[Partial]) -> list[Detection]:
@@ -122,7 +124,7 @@ def true_cusum(p: Params, h: float, rho: float = 3.0, span: int = 15):  # type: 
     return detector
 
 
-def service(p: Params):  # type: ignore[no-untyped-def]
+def service(p: Params) -> Detector:
     def detector(m: synthetic.Month, series: Series, partials: list[Partial]) -> list[Detection]:
         return detect_ticks(series, p, partials, kinds=("spike",))
 
