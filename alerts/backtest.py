@@ -11,6 +11,7 @@ from alerts.detector import (
     Params,
     Partial,
     Series,
+    Signal,
     shift_signals,
     spike_signals,
     spike_signals_ticks,
@@ -57,23 +58,33 @@ def detect_ticks(
     what the k-th tick inside it has counted (the last entry is the whole bucket). Ticks are
     evenly spaced through the bucket."""
     found: list[Detection] = []
-    ticks = len(partials)
     for kind in kinds:
         if kind == "spike":
             per_tick = spike_signals_ticks(series, p, partials)
         else:
             per_tick = [shift_signals(series, p, partial=part) for part in partials]
-        track = Track()
-        for i in range(len(series.values)):
-            start = series.start + i * series.bucket_s
-            for k in range(ticks):
-                signal = per_tick[k][i]
-                if track.status != FIRING and not signal.active:
-                    continue  # nothing can happen: step() would return the track unchanged
-                at = start + (k + 1) * series.bucket_s / ticks
-                track, events = step(track, signal, at, p)
-                found.extend(_detection(i, start, e, at) for e in events if e.name == "fire")
+        found.extend(replay_ticks(series, p, per_tick))
     return sorted(found, key=lambda d: (d.seen_at, d.kind))
+
+
+def replay_ticks(
+    series: Series, p: Params, per_tick: Sequence[Sequence[Signal]]
+) -> list[Detection]:
+    """The lifecycle over one kind's signals, `per_tick[k][i]` being the k-th tick inside bucket
+    i (ticks evenly spaced): the incidents it opens, in time order."""
+    found: list[Detection] = []
+    ticks = len(per_tick)
+    track = Track()
+    for i in range(len(series.values)):
+        start = series.start + i * series.bucket_s
+        for k in range(ticks):
+            signal = per_tick[k][i]
+            if track.status != FIRING and not signal.active:
+                continue  # nothing can happen: step() would return the track unchanged
+            at = start + (k + 1) * series.bucket_s / ticks
+            track, events = step(track, signal, at, p)
+            found.extend(_detection(i, start, e, at) for e in events if e.name == "fire")
+    return found
 
 
 def _detection(index: int, at: float, event: Event, seen_at: float) -> Detection:

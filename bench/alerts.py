@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from alerts.backtest import detect_ticks
-from alerts.detector import Params, Series
+from alerts.backtest import Detection, detect_ticks
+from alerts.detector import Params, Partial, Series
 from bench import synthetic
 from bench.nab_run import load, run
 
@@ -54,8 +55,17 @@ def nab(root: Path, params: Params, label: str, per_file: bool = True) -> None:
         print(f"  {name:22s} raw {s.raw:6.2f}  hit {s.tp} missed {s.fn} false {s.fp}")
 
 
-def synthetic_month(params: Params, seed: int, verbose: bool = True) -> dict[str, float]:
-    """Replay the beat over each platform's month: every 5 s on the minute in progress."""
+Detector = Callable[[synthetic.Month, Series, list[Partial]], list[Detection]]
+
+
+def synthetic_month(
+    params: Params, seed: int, verbose: bool = True, detector: Detector | None = None
+) -> dict[str, float]:
+    """Replay the beat over each platform's month: every 5 s on the minute in progress.
+
+    `detector` (the service's, `detect_ticks`, by default) gives the incidents opened on one
+    platform's month; bench/alerts_bound.py passes others to compare with.
+    """
     caught, total, big_caught, big_total, false, weeks, delays = 0, 0, 0, 0, 0, 0.0, []
     by_size: dict[float, list[float]] = {}
     worst = 0.0
@@ -63,7 +73,12 @@ def synthetic_month(params: Params, seed: int, verbose: bool = True) -> dict[str
         m = synthetic.month(platform, seed + k)
         series = Series(0.0, 60, m.values, m.negatives)
         partials = synthetic.ticks(m, 60 // BEAT_S)
-        found = [d for d in detect_ticks(series, params, partials) if d.index >= m.warmup]
+        opened = (
+            detect_ticks(series, params, partials)
+            if detector is None
+            else detector(m, series, partials)
+        )
+        found = [d for d in opened if d.index >= m.warmup]
         platform_weeks = (len(m.values) - m.warmup) / (7 * synthetic.MINUTES_PER_DAY)
         weeks += platform_weeks
         crises = [e for e in m.events if e.kind == "crisis"]
@@ -92,6 +107,10 @@ def synthetic_month(params: Params, seed: int, verbose: bool = True) -> dict[str
         "caught": caught, "total": total, "big_caught": big_caught, "big_total": big_total,
         "false_per_week": false / weeks, "worst_per_week": worst,
         "median_delay": statistics.median(delays) if delays else float("inf"),
+        "median_delay_big": statistics.median(
+            [d for size, v in by_size.items() if size >= 3 for d in v] or [float("inf")]
+        ),
+        **{f"median_x{size:g}": statistics.median(v) for size, v in sorted(by_size.items())},
     }  # fmt: skip
     if not verbose:
         return out

@@ -42,6 +42,10 @@ class Month:
     events: list[Event]
     warmup: int  # minutes of history before the scored month
     seed: int = 0
+    # The generator's own expected counts per minute without any event (the "true baseline"):
+    # only for bench/alerts_bound.py, which asks what a perfect baseline would buy.
+    usual_values: np.ndarray | None = None
+    usual_negatives: np.ndarray | None = None
 
 
 def _rhythm(minutes: np.ndarray) -> np.ndarray:
@@ -114,6 +118,8 @@ def month(platform: str, seed: int, days: int = 35, warmup_days: int = 7) -> Mon
         sorted(events, key=lambda e: e.start),
         lo,
         seed,
+        mean,
+        mean * share,
     )
 
 

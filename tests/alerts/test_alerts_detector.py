@@ -1,8 +1,8 @@
 import numpy as np
 from alert_series import rhythm, series
 
-from alerts.backtest import detect
-from alerts.detector import Params, shift_signals, spike_signals, window_sums
+from alerts.backtest import detect, detect_ticks
+from alerts.detector import Params, Partial, shift_signals, spike_signals, window_sums
 
 DAY = 1440
 
@@ -76,3 +76,21 @@ def test_it_waits_for_a_day_of_history():
     values = rhythm(2, 5.0)
     values[600:660] += 50
     assert detect(series(values), Params(), kinds=("spike",)) == []
+
+
+def test_the_replayed_beat_fires_before_the_burst_minute_closes():
+    """detect_ticks judges the minute in progress tick by tick: a burst of 25 extra comments a
+    minute is seen within its first minute, before that minute is complete, and not before."""
+    values = rhythm(8, 5.0)
+    start = 7 * DAY + 600
+    values[start : start + 60] += 25
+    ticks = 12
+    # Comments arrive evenly within their minute: the k-th tick has seen (k + 1) / 12 of them.
+    partials = [
+        Partial(np.floor(values * (k + 1) / ticks), None, (k + 1) / ticks) for k in range(ticks)
+    ]
+    s = series(values)
+    found = [d for d in detect_ticks(s, Params(), partials, kinds=("spike",)) if d.index >= 7 * DAY]
+    assert found, "the burst was not detected"
+    assert found[0].index == start
+    assert found[0].seen_at < s.time(start)  # before the minute closed
