@@ -59,7 +59,11 @@ Detector = Callable[[synthetic.Month, Series, list[Partial]], list[Detection]]
 
 
 def synthetic_month(
-    params: Params, seed: int, verbose: bool = True, detector: Detector | None = None
+    params: Params,
+    seed: int,
+    verbose: bool = True,
+    detector: Detector | None = None,
+    volume: float = 1.0,
 ) -> dict[str, float]:
     """Replay the beat over each platform's month: every 5 s on the minute in progress.
 
@@ -70,7 +74,7 @@ def synthetic_month(
     by_size: dict[float, list[float]] = {}
     worst = 0.0
     for k, platform in enumerate(synthetic.PLATFORMS):
-        m = synthetic.month(platform, seed + k)
+        m = synthetic.month(platform, seed + k, volume=volume)
         series = Series(0.0, 60, m.values, m.negatives)
         partials = synthetic.ticks(m, 60 // BEAT_S)
         opened = (
@@ -137,6 +141,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--nab", type=Path, help="path to the NAB realTweets folder")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--volume",
+        type=float,
+        default=1.0,
+        help="synthetic month: multiply every platform's usual comment rate (10: a big brand)",
+    )
     args = parser.parse_args()
     if args.nab:
         nab(
@@ -150,7 +160,7 @@ def main() -> None:
             NAB_PARAMS,
             "NAB with NAB_PARAMS (in-sample: the best of bench/nab_split.py's grid on all ten series, an upper bound):",
         )
-    synthetic_month(Params(), args.seed)
+    synthetic_month(Params(), args.seed, volume=args.volume)
 
 
 if __name__ == "__main__":

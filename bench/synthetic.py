@@ -74,13 +74,19 @@ def _place(
     raise RuntimeError("no room left for an event")
 
 
-def month(platform: str, seed: int, days: int = 35, warmup_days: int = 7) -> Month:
-    """Generate one platform's month (plus warm-up) deterministically from `seed`."""
+def month(
+    platform: str, seed: int, days: int = 35, warmup_days: int = 7, volume: float = 1.0
+) -> Month:
+    """Generate one platform's month (plus warm-up) deterministically from `seed`.
+
+    `volume` multiplies the platform's usual rate (1: the mid-size brand above; 10: a brand
+    with ten times the comments), everything else alike.
+    """
     rng = np.random.default_rng(seed)
     n = days * MINUTES_PER_DAY
     minutes = np.arange(n)
     level = np.repeat(np.exp(rng.normal(0.0, 0.15, days)), MINUTES_PER_DAY)
-    mean = PLATFORMS[platform] * level * _rhythm(minutes) / _rhythm(minutes).mean()
+    mean = volume * PLATFORMS[platform] * level * _rhythm(minutes) / _rhythm(minutes).mean()
     share = np.clip(0.15 + 0.04 * np.sin(minutes / (MINUTES_PER_DAY * 5.3)), 0.05, 0.5)
     extra_total = np.zeros(n)
     extra_neg = np.zeros(n)
