@@ -51,7 +51,9 @@ class Runtime:
         from moderation.scorers import build_scorer
 
         return build_scorer(
-            self.settings.scorer, transformers_models=self.settings.transformers_models
+            self.settings.scorer,
+            transformers_models=self.settings.transformers_models,
+            transformers_int8=self.settings.transformers_int8,
         )
 
     @cached_property

@@ -62,6 +62,9 @@ class Settings:
     scorer: str = "default"  # VIGIE_SCORER: default (offline heads), lexicon, transformers
     # VIGIE_TRANSFORMERS_MODELS: "toxicity=detoxify:CKPT:CONFIG_DIR,irony=hf:DIR,sentiment=hf:DIR"
     transformers_models: str = ""
+    # VIGIE_TRANSFORMERS_INT8: "true" (every model), "false" (default) or "toxicity,irony":
+    # those models' Linear layers are dynamically quantized to int8 after loading.
+    transformers_int8: str = ""
     secret_key: str = DEV_SECRET_KEY
     claim_lease_s: float = 300.0
     # Crisis alerts (alerts/): Slack, routing, timings, topics.
@@ -152,6 +155,7 @@ class Settings:
                 environ, "VIGIE_SCORER", ("default", "lexicon", "transformers"), "default"
             ),
             transformers_models=_model_specs(environ),
+            transformers_int8=_int8_models(environ),
             secret_key=_secret(environ, "VIGIE_SECRET_KEY") or DEV_SECRET_KEY,
             claim_lease_s=_float(environ, "VIGIE_CLAIM_LEASE", 300.0),
             slack_bot_token=_secret(environ, "SLACK_BOT_TOKEN"),
@@ -230,6 +234,17 @@ def _model_specs(environ: Mapping[str, str]) -> str:
         raise SettingsError(f"VIGIE_TRANSFORMERS_MODELS: {exc}") from None
     if environ.get("VIGIE_SCORER") == "transformers" and not raw:
         raise SettingsError("VIGIE_TRANSFORMERS_MODELS: needed when VIGIE_SCORER=transformers")
+    return raw
+
+
+def _int8_models(environ: Mapping[str, str]) -> str:
+    from moderation.scorers.hf import parse_int8, parse_specs
+
+    raw = environ.get("VIGIE_TRANSFORMERS_INT8", "")
+    try:
+        parse_int8(raw, parse_specs(environ.get("VIGIE_TRANSFORMERS_MODELS", "")))
+    except ValueError as exc:
+        raise SettingsError(f"VIGIE_TRANSFORMERS_INT8: {exc}") from None
     return raw
 
 

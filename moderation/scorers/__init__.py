@@ -12,12 +12,16 @@ SCORERS = ("default", "lexicon", "transformers")
 
 
 def build_scorer(
-    name: str = "default", explain: bool = True, transformers_models: str = ""
+    name: str = "default",
+    explain: bool = True,
+    transformers_models: str = "",
+    transformers_int8: str = "",
 ) -> Scorer:
     """The scorer called `name`; its models load on the first batch.
 
     The transformers scorer takes its models from `transformers_models` (see
-    `hf.parse_specs`) and uses the default stack for the scores it has no model for.
+    `hf.parse_specs`), loads those chosen by `transformers_int8` in int8, and uses the default
+    stack for the scores it has no model for.
     """
     if name == "lexicon":
         return LexiconScorer()
@@ -29,7 +33,7 @@ def build_scorer(
         from moderation.scorers.default import DefaultScorer
         from moderation.scorers.hf import TransformersScorer, parse_specs
 
-        specs = parse_specs(transformers_models)
+        specs = parse_specs(transformers_models, transformers_int8)
         if not specs:
             raise ValueError("the transformers scorer needs VIGIE_TRANSFORMERS_MODELS")
         return TransformersScorer(specs, DefaultScorer(explain=False))

@@ -55,7 +55,12 @@ def score(path: str, fmt: str | None, name: str | None, explain: bool) -> None:
         raise click.ClickException(str(exc)) from None
     settings = load_settings()
     try:
-        scorer = build_scorer(name or settings.scorer, explain, settings.transformers_models)
+        scorer = build_scorer(
+            name or settings.scorer,
+            explain,
+            settings.transformers_models,
+            settings.transformers_int8,
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     for row in score_records(scorer, records, progress=len(records) >= PROGRESS_FROM):
