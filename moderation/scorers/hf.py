@@ -122,7 +122,7 @@ def quantize_int8(model: Any) -> Any:
         warnings.filterwarnings("ignore", message=r"torch\.ao\.quantization is deprecated")
         warnings.filterwarnings("ignore", message=r"torch\.quantize_per_tensor")
         try:
-            return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
         except (RuntimeError, AssertionError) as exc:
             raise ModelLoadError(f"int8 quantization failed: {exc}") from None
 
