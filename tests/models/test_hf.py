@@ -9,6 +9,7 @@ import pytest
 import torch
 import transformers
 
+from moderation.scorers import build_scorer
 from moderation.scorers.hf import (
     ModelLoadError,
     ModelSpec,
@@ -243,6 +244,8 @@ def test_it_parses_the_int8_choice_strictly() -> None:
     assert parse_int8("TRUE", specs) == parse_int8("1", specs) == {"toxicity", "irony"}
     assert parse_int8(" irony ", specs) == {"irony"}
     assert parse_specs("toxicity=hf:/m/t,irony=hf:/m/i", "irony")["irony"].int8
+    built = build_scorer("transformers", False, "toxicity=hf:/m/t,irony=hf:/m/i", "toxicity")
+    assert {k: v.int8 for k, v in built.specs.items()} == {"toxicity": True, "irony": False}  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="true/false or scores among"):
         parse_int8("maybe", specs)
     with pytest.raises(ValueError, match="'sentiment' has no model"):
