@@ -8,6 +8,19 @@ xlm-roberta-base (Detoxify multilingual) and bert-base-uncased (Detoxify origina
 config with random weights (speed does not depend on the weights; needs vigie[transformers]).
 No tokenizer files are available offline, so their inputs are random token ids with a length of
 1.4 tokens per whitespace word + 2, padded per batch (dynamic padding).
+
+The transformers stack against Detoxify's own `predict` (xlm-roberta-base, random weights,
+`bench/synthetic_tokenizer.py` in place of the tokenizer, fixed ids per text):
+- `detoxify-own`: what `Detoxify.predict(texts)` does with each call: tokenize the call's texts
+  in input order padded to the longest (truncation at 512), one float32 forward pass, sigmoid.
+  Timed in calls of 1 and of 32 texts (Detoxify's batch 32).
+- `hf-predict-fp32`, `hf-predict-int8`: Vigie's `moderation.scorers.hf.predict` (sort the call's
+  texts by length, batches of 32 padded per batch, truncation at 256), float32 or int8
+  (`quantize_int8`). Timed in calls of 1, 32 and 100 texts (a worker's task holds up to 100
+  comments gathered by VIGIE_ENQUEUE_WAIT) and in one call of all N (`vigie score`, an API batch).
+  Sorting only helps within a call, so calls of 32 show the int8 gain alone.
+- `transformers-int8`: the whole `TransformersScorer.score_batch` with that int8 model as its
+  toxicity model: the default stack for the other scores, text cleaning, label mapping.
 """
 
 from __future__ import annotations
@@ -36,8 +49,20 @@ STACKS = (
     "lexicon",
     "xlm-roberta-base",
     "bert-base",
+    "detoxify-own",
+    "hf-predict-fp32",
+    "hf-predict-int8",
+    "transformers-int8",
 )
 THREADS = 2
+HF_STACKS = ("hf-predict-fp32", "hf-predict-int8", "transformers-int8")
+# 16 labels as in the bench's xlm-roberta-base; only "toxicity" is read by the scorer
+DETOXIFY_MULTILINGUAL = ("toxicity", *(f"label_{i}" for i in range(1, 16)))
+
+
+def _set_threads(n: int) -> None:
+    global THREADS
+    THREADS = n
 
 
 def _limit_threads() -> None:
@@ -63,6 +88,8 @@ def _scorer_fn(stack: str):  # type: ignore[no-untyped-def]
         # each timed phase starts with an empty text cache (the token-id cache stays warm)
         score.reset = lambda: getattr(scorer, "_cache", {}).clear()  # type: ignore[attr-defined]
         return score
+    if stack == "detoxify-own" or stack in HF_STACKS:
+        return _transformers_fn(stack)
     import torch
     from transformers import (
         BertConfig,
@@ -95,6 +122,40 @@ def _scorer_fn(stack: str):  # type: ignore[no-untyped-def]
     return run
 
 
+def _transformers_fn(stack: str):  # type: ignore[no-untyped-def]
+    import torch
+
+    from bench.synthetic_tokenizer import random_model
+    from moderation.scorers import hf
+
+    torch.set_num_threads(THREADS)
+    model, tokenizer = random_model("xlm-roberta-base")
+    if stack == "detoxify-own":  # detoxify 0.5.x Detoxify.predict, on one call's texts
+
+        def predict(texts: list[str]):  # type: ignore[no-untyped-def]
+            inputs = tokenizer(texts, return_tensors="pt", truncation=True, padding=True)
+            with torch.no_grad():
+                out = model(**inputs)[0]
+            return torch.sigmoid(out).cpu().detach().numpy()
+
+        return predict
+    if stack.endswith("int8"):
+        model = hf.quantize_int8(model)
+    loaded = hf.LoadedModel(model, tokenizer, DETOXIFY_MULTILINGUAL, multi_label=True)
+    if stack.startswith("hf-predict"):
+        return lambda texts: hf.predict(loaded, texts)
+    from moderation.scorers import build_scorer
+
+    scorer = build_scorer("transformers", transformers_models="toxicity=hf:/not/read")
+    scorer._models["toxicity"] = loaded  # type: ignore[attr-defined]
+
+    def score(texts: list[str]):  # type: ignore[no-untyped-def]
+        return scorer.score_batch(texts)
+
+    score.reset = lambda: scorer.fallback._cache.clear()  # type: ignore[attr-defined]
+    return score
+
+
 def load_texts(n: int, tsv: Path | None) -> list[str]:
     """`n` synthetic comments, or the first `n` texts of a TSV with a `text` column."""
     if tsv is None:
@@ -111,15 +172,17 @@ def measure(stack: str, n: int, tsv: Path | None = None) -> dict:
     run = _scorer_fn(stack)
     run(["warm-up", "échauffement"])  # load models (as a worker does on start)
     result = {"stack": stack}
-    for batch in (1, 32):
+    # calls of 1, 32 (and for Vigie's transformers stack 100 and all N texts at once)
+    for batch in (1, 32, 100, len(texts)) if stack in HF_STACKS else (1, 32):
         getattr(run, "reset", lambda: None)()
         todo = texts[: max(n // 5, 64)] if batch == 1 else texts
         started, cpu = time.perf_counter(), time.process_time()
         for i in range(0, len(todo), batch):
             run(todo[i : i + batch])
-        result[f"batch{batch}"] = len(todo) / (time.perf_counter() - started)
+        key = "all" if batch == len(texts) else f"batch{batch}"
+        result[key] = len(todo) / (time.perf_counter() - started)
         # CPU seconds of this process (all its threads): less sensitive to a loaded machine
-        result[f"batch{batch}_cpu"] = len(todo) / max(time.process_time() - cpu, 1e-9)
+        result[f"{key}_cpu"] = len(todo) / max(time.process_time() - cpu, 1e-9)
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
@@ -131,9 +194,13 @@ def main() -> None:
     parser.add_argument("--stacks", default=",".join(STACKS))
     parser.add_argument("--tsv", type=Path, help="score the first N texts of this TSV instead")
     parser.add_argument(
+        "--threads", type=int, default=THREADS, help="threads per stack (BLAS and torch)"
+    )
+    parser.add_argument(
         "--processes", type=int, default=2, help="also time the default stack in N processes"
     )
     args = parser.parse_args()
+    _set_threads(args.threads)
     if args.only:
         print(json.dumps(measure(args.only, args.n, args.tsv)))
         return
@@ -144,6 +211,7 @@ def main() -> None:
             procs = [
                 subprocess.Popen(
                     [sys.executable, __file__, "--only", stack, "--n", str(args.n)]
+                    + ["--threads", str(args.threads)]
                     + (["--tsv", str(args.tsv)] if args.tsv else []),
                     stdout=subprocess.PIPE,
                     text=True,
@@ -161,6 +229,7 @@ def main() -> None:
     for stack in args.stacks.split(","):
         proc = subprocess.run(
             [sys.executable, __file__, "--only", stack, "--n", str(args.n)]
+            + ["--threads", str(args.threads)]
             + (["--tsv", str(args.tsv)] if args.tsv else []),
             capture_output=True,
             text=True,
@@ -188,6 +257,27 @@ def main() -> None:
             f"| {r['stack']} | {r['batch1']:.0f} | {r['batch32']:.0f} | {ratio} "
             f"| {r['batch32_cpu']:.0f} | {r['rss_mb']:.0f} |"
         )
+    own = next((r for r in rows if r["stack"] == "detoxify-own"), None)
+    hf_rows = [r for r in rows if r["stack"] in HF_STACKS]
+    if own and hf_rows:
+        print(
+            f"\nThe transformers stack against Detoxify's own predict at batch 32 "
+            f"({own['batch32']:.1f} comments/s, {own['batch32_cpu']:.1f} per CPU-second); "
+            "comments/s (× detoxify-own batch 32):\n"
+        )
+        print(
+            "| stack | calls of 32 | calls of 100 | one call of all | "
+            "per CPU-second, one call of all | peak RSS MB |"
+        )
+        print("|---|---|---|---|---|---|")
+        for r in hf_rows:
+            cells = [
+                f"{r[k]:.1f} ({r[k] / own['batch32']:.2f}×)" for k in ("batch32", "batch100", "all")
+            ]
+            print(
+                f"| {r['stack']} | {' | '.join(cells)} | {r['all_cpu']:.1f} "
+                f"({r['all_cpu'] / own['batch32_cpu']:.2f}×) | {r['rss_mb']:.0f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -96,3 +96,14 @@ def test_it_reads_the_language_prior() -> None:
     assert Settings.from_env({}).language_weights == {"en": 3.0, "fr": 3.0}
     weights = Settings.from_env({"VIGIE_LANGUAGE_WEIGHTS": "es=4, fr=2"}).language_weights
     assert weights == {"es": 4.0, "fr": 2.0}
+
+
+def test_it_reads_which_transformers_models_run_in_int8() -> None:
+    """VIGIE_TRANSFORMERS_INT8: off by default, true/false or scores that have a model."""
+    models = {"VIGIE_TRANSFORMERS_MODELS": "toxicity=hf:/m/t,irony=hf:/m/i"}
+    assert Settings.from_env(models).transformers_int8 == ""
+    chosen = Settings.from_env({**models, "VIGIE_TRANSFORMERS_INT8": "toxicity"})
+    assert chosen.transformers_int8 == "toxicity"
+    for value, reason in [("sometimes", "true/false or scores"), ("sentiment", "no model")]:
+        with pytest.raises(SettingsError, match=f"VIGIE_TRANSFORMERS_INT8: .*{reason}"):
+            Settings.from_env({**models, "VIGIE_TRANSFORMERS_INT8": value})

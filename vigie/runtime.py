@@ -54,6 +54,7 @@ class Runtime:
             self.settings.scorer,
             transformers_models=self.settings.transformers_models,
             language_weights=self.settings.language_weights,
+            transformers_int8=self.settings.transformers_int8,
         )
 
     @cached_property

@@ -64,6 +64,9 @@ class Settings:
     transformers_models: str = ""
     # VIGIE_LANGUAGE_WEIGHTS: the language identifier's prior, "en=3,fr=3" (unlisted languages 1)
     language_weights: dict[str, float] = field(default_factory=lambda: {"en": 3.0, "fr": 3.0})
+    # VIGIE_TRANSFORMERS_INT8: "true" (every model), "false" (default) or "toxicity,irony":
+    # those models' Linear layers are dynamically quantized to int8 after loading.
+    transformers_int8: str = ""
     secret_key: str = DEV_SECRET_KEY
     claim_lease_s: float = 300.0
     # Crisis alerts (alerts/): Slack, routing, timings, topics.
@@ -156,6 +159,7 @@ class Settings:
             ),
             transformers_models=_model_specs(environ),
             language_weights=_language_weights(environ),
+            transformers_int8=_int8_models(environ),
             secret_key=_secret(environ, "VIGIE_SECRET_KEY") or DEV_SECRET_KEY,
             claim_lease_s=_float(environ, "VIGIE_CLAIM_LEASE", 300.0),
             slack_bot_token=_secret(environ, "SLACK_BOT_TOKEN"),
@@ -259,6 +263,17 @@ def _language_weights(environ: Mapping[str, str]) -> dict[str, float]:
         if not weights[lang] > 0 or weights[lang] == float("inf"):
             raise SettingsError(f"{name}: {lang}: must be a positive number, got {raw!r}")
     return weights
+
+
+def _int8_models(environ: Mapping[str, str]) -> str:
+    from moderation.scorers.hf import parse_int8, parse_specs
+
+    raw = environ.get("VIGIE_TRANSFORMERS_INT8", "")
+    try:
+        parse_int8(raw, parse_specs(environ.get("VIGIE_TRANSFORMERS_MODELS", "")))
+    except ValueError as exc:
+        raise SettingsError(f"VIGIE_TRANSFORMERS_INT8: {exc}") from None
+    return raw
 
 
 def _pairs(environ: Mapping[str, str], name: str, sep: str = ",") -> dict[str, str]:

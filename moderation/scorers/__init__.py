@@ -18,12 +18,14 @@ def build_scorer(
     explain: bool = True,
     transformers_models: str = "",
     language_weights: Mapping[str, float] | None = None,
+    transformers_int8: str = "",
 ) -> Scorer:
     """The scorer called `name`; its models load on the first batch.
 
     The transformers scorer takes its models from `transformers_models` (see
-    `hf.parse_specs`) and uses the default stack for the scores it has no model for.
-    `language_weights` are the language identifier's prior weights (default: en and fr 3).
+    `hf.parse_specs`), loads those chosen by `transformers_int8` in int8, and uses the default
+    stack for the scores it has no model for. `language_weights` are the language identifier's
+    prior weights (default: en and fr 3).
     """
     if name == "lexicon":
         return LexiconScorer(language_weights)
@@ -35,7 +37,7 @@ def build_scorer(
         from moderation.scorers.default import DefaultScorer
         from moderation.scorers.hf import TransformersScorer, parse_specs
 
-        specs = parse_specs(transformers_models)
+        specs = parse_specs(transformers_models, transformers_int8)
         if not specs:
             raise ValueError("the transformers scorer needs VIGIE_TRANSFORMERS_MODELS")
         return TransformersScorer(

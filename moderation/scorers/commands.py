@@ -60,6 +60,7 @@ def score(path: str, fmt: str | None, name: str | None, explain: bool) -> None:
             explain,
             settings.transformers_models,
             settings.language_weights,
+            settings.transformers_int8,
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
