@@ -87,6 +87,38 @@ def test_it_reads_plain_praise_as_positive(scorer: DefaultScorer, text: str) -> 
     assert scores.sentiment == "positive", scores
 
 
+# Written after the incongruity condition was chosen, and passed at the first run (held out).
+VIRAL_PRAISE = [
+    "Congrats on the launch, it looks fantastic!",
+    "Amazing work everyone, so proud of this brand",
+    "This is the best update you've shipped all year",
+    "Wow, the new feature is exactly what I wanted",
+    "Thank you for the quick delivery, love it",
+    "Brilliant idea, keep it up!",
+    "Your team is awesome, thanks for the help yesterday",
+    "Absolutely love the new packaging",
+    "Well done, the app is so much faster now",
+    "Can't wait to try the new flavour, looks delicious",
+    "Great customer support, problem solved in five minutes",
+    "Beautiful photos, this place looks magical",
+    "Bravo pour ce lancement, c'est magnifique !",
+    "Super nouvelle, félicitations à toute l'équipe",
+    "Merci beaucoup pour votre aide, très efficace",
+    "J'adore vos produits, toujours au top",
+    "Quelle belle initiative, bravo !",
+    "Livraison rapide et produit parfait, merci",
+    "Excellent travail, l'appli est beaucoup plus fluide",
+    "Vraiment contente de mon achat, je recommande",
+]
+
+
+def test_a_wave_of_praise_is_not_counted_as_negative(scorer: DefaultScorer) -> None:
+    """Alerts count comments whose sentiment is negative: a viral wave of praise must add none
+    (the irony head alone used to flip some plain praise to negative)."""
+    scores = scorer.score_batch(VIRAL_PRAISE)
+    assert [t for t, s in zip(VIRAL_PRAISE, scores, strict=True) if s.sentiment == "negative"] == []
+
+
 def test_abuse_is_not_positive(scorer: DefaultScorer) -> None:
     """🖕 and targeted insults move positive mass to negative, a swear word alone does not."""
     middle, insult = scorer.score_batch(["🖕🖕🖕", "You are a disgusting idiot, love it"])
