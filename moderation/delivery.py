@@ -97,25 +97,16 @@ def outbox(
 
 def claim(session: Session, delivery_id: int, now: datetime, lease_s: float) -> Delivery | None:
     """Claim one due attempt; None if it is not due, already delivered, or claimed elsewhere."""
-    result = session.execute(
-        update(Delivery)
-        .where(
-            Delivery.id == delivery_id,
-            Delivery.status == DeliveryStatus.PENDING,
-            Delivery.next_attempt_at <= now,
-        )
-        .values(attempts=Delivery.attempts + 1, next_attempt_at=now + timedelta(seconds=lease_s))
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return session.get(Delivery, delivery_id, populate_existing=True)
+    claimed = claim_many(session, [delivery_id], now, lease_s)
+    return claimed[0] if claimed else None
 
 
 def claim_many(
     session: Session, delivery_ids: Sequence[int], now: datetime, lease_s: float
 ) -> list[Delivery]:
-    """Claim the due attempts among `delivery_ids` in one statement (see `claim`)."""
+    """Claim the due attempts among `delivery_ids` in one compare-and-set statement (so two
+    workers never send the same attempt at once): each claimed row's attempts go up by one and
+    its next attempt moves `lease_s` ahead, past which a crashed sender's claim lapses."""
     if not delivery_ids:
         return []
     claimed = session.scalars(
