@@ -106,7 +106,12 @@ def _representative(texts: list[str], n: int = 3) -> list[str]:
 
 
 def _history(session: Session, incident: Incident, now: datetime) -> tuple[float, ...]:
-    end = counts.minute_of(now)
+    """Negative comments per 10 minutes over the last 3 hours, up to the minute in progress.
+
+    The detector reads the minute in progress too, so a burst it fires on in its first minute
+    shows in the last bar.
+    """
+    end = counts.minute_of(now) + timedelta(minutes=1)
     series = counts.load_series(session, incident.platform, incident.topic, end, 1)
     last3h = series.negatives[-180:] if series.negatives is not None else np.zeros(0)
     return tuple(float(x) for x in last3h.reshape(-1, 10).sum(axis=1)) if len(last3h) == 180 else ()

@@ -209,3 +209,19 @@ def test_it_opens_a_raid_incident_from_stored_decisions(sessions):
         evaluate.run(session, NOW, CTX)
         raid = evaluate.latest(session, "x", "", "raid")
     assert raid is not None and raid.status == "firing" and raid.figures["observed"] == 8
+
+
+def test_the_chart_shows_a_burst_in_the_minute_in_progress(sessions):
+    """An alert fired in a burst's first minute draws that minute: the last bar is the burst."""
+    with sessions.begin() as session:
+        fill(session)
+        session.add(
+            MinuteCount(platform="facebook", topic="", minute=END, total=45, negative=40, toxic=0)
+        )
+        evaluate.run(session, NOW, CTX)
+    with sessions() as session:
+        chart = session.scalars(select(AlertMessage).where(AlertMessage.action == "chart")).one()
+        post = session.scalars(select(AlertMessage).where(AlertMessage.action == "post")).one()
+    bars = chart.payload["console"].removeprefix("chart: ")
+    assert len(bars) == 18 and bars[-1] == "█" and set(bars[:-1]) <= set("▁▂▃"), bars
+    assert "█" in post.payload["console"]
