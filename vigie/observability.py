@@ -42,8 +42,11 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
-    # One line per task success is noise at this volume; failures still log at WARNING+.
-    logging.getLogger("celery.app.trace").setLevel(max(logging.WARNING, root.level))
+    # One line per task received or succeeded is noise at this volume (beat alone sends two
+    # tasks every 5 s); failures still log at WARNING+, and VIGIE_LOG_LEVEL=DEBUG shows them all.
+    quiet = root.level if root.level <= logging.DEBUG else max(logging.WARNING, root.level)
+    for name in ("celery.app.trace", "celery.worker.strategy"):
+        logging.getLogger(name).setLevel(quiet)
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
