@@ -20,6 +20,10 @@ from alerts.message import AlertView, plain_text, slack_blocks, sparkline
 from alerts.models import Incident
 from moderation.models import Comment, Decision
 
+# The comments an alert quotes, and the review queue it links to, start this long before the
+# incident opened: the burst began before it was detected.
+LEAD = timedelta(minutes=15)
+
 
 def chart_payload(history: tuple[float, ...]) -> dict[str, Any]:
     png = chart_png(history)
@@ -38,9 +42,7 @@ def view_payload(view: AlertView) -> dict[str, Any]:
 def build_view(session: Session, incident: Incident, now: datetime, public_url: str) -> AlertView:
     """What the message shows: figures, last hours, top terms, masked samples, review link."""
     f: Mapping[str, Any] = incident.figures or {}
-    texts = _recent_negative_texts(
-        session, incident.platform, incident.opened_at - timedelta(minutes=15), now
-    )
+    texts = _recent_negative_texts(session, incident.platform, incident.opened_at - LEAD, now)
     status = incident.status
     note = None
     if status == FIRING and incident.acknowledged_at is not None:
@@ -52,7 +54,7 @@ def build_view(session: Session, incident: Incident, now: datetime, public_url: 
         kind=incident.kind, severity=incident.severity, status=status,
         opened_at=incident.opened_at, observed=float(f.get("observed", 0)),
         baseline=float(f.get("baseline", 0)), window_min=int(f.get("window_min", 5)),
-        review_url=f"{public_url}/review?platform={incident.platform}&incident={incident.id}",
+        review_url=f"{public_url}/queue?incident={incident.id}",
         share=f.get("share"), baseline_share=f.get("baseline_share"),
         history=_history(session, incident, now), top_terms=top_terms(texts),
         samples=tuple(mask(t) for t in _representative(texts)), note=note,

@@ -34,6 +34,15 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
 _FILTERS = [
     {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
     for name in ("platform", "language", "reason", "tag")
+] + [
+    {
+        "name": "incident",
+        "in": "query",
+        "required": False,
+        "description": "an alert incident's id: its platform, from 15 min before it opened until"
+        " it was resolved",
+        "schema": {"type": "string"},
+    }
 ]
 _ITEM_ID = {
     "name": "item_id",
@@ -43,6 +52,7 @@ _ITEM_ID = {
 }
 _AUTH = {"401": _error("missing, unknown or revoked token"), "403": _error("scope or role")}
 _NO_ITEM = {"404": _error("no such item (or a negative id)")}
+_NO_INCIDENT = {"404": _error("no such alert incident")}
 _BAD_QUERY = {"400": _error("a query parameter is not an integer or is out of range")}
 
 
@@ -156,7 +166,7 @@ def spec() -> dict[str, Any]:
                 "get": _op(
                     "Open items in priority order, with counts",
                     "queue:read",
-                    {"200": _ok("the queue", "ItemList"), **_BAD_QUERY},
+                    {"200": _ok("the queue", "ItemList"), **_BAD_QUERY, **_NO_INCIDENT},
                     parameters=[
                         *_FILTERS,
                         {"name": "limit", "in": "query", "schema": {"type": "integer"}},
@@ -178,7 +188,7 @@ def spec() -> dict[str, Any]:
                     "queue:write",
                     {
                         "200": _ok("the claimed item", "Item"),
-                        "404": _error("queue_empty"),
+                        "404": _error("queue_empty, or no such incident"),
                         **_BAD_QUERY,
                     },
                     parameters=_FILTERS,

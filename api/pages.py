@@ -162,8 +162,8 @@ def logout() -> ResponseReturnValue:
 @bp.get("/queue")
 @login_required
 def queue_page() -> ResponseReturnValue:
-    filters = filters_from(request.args)
     db: Session = g.db
+    filters = filters_from(request.args, db)
     now = _now()
     found = queue.counts(db, filters, now)
     items = [
@@ -201,7 +201,7 @@ def next_item() -> ResponseReturnValue:
     rt = runtime()
     with rt.sessions.begin() as db:
         item = queue.claim_next(
-            db, g.user.id, _now(), rt.settings.claim_lease_s, filters_from(request.args)
+            db, g.user.id, _now(), rt.settings.claim_lease_s, filters_from(request.args, db)
         )
         item_id = item.id if item else None
     if item_id is None:
@@ -215,8 +215,8 @@ def next_item() -> ResponseReturnValue:
 def item_page(item_id: int) -> ResponseReturnValue:
     rt = runtime()
     now = _now()
-    filters = filters_from(request.args)
     with rt.sessions.begin() as db:
+        filters = filters_from(request.args, db)
         item = db.get(ReviewItem, item_id)
         if item is None:
             abort(404)

@@ -9,7 +9,10 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from alerts.models import Incident
+from alerts.view import LEAD
 from api.auth import runtime
 from api.errors import ApiError
 from api.tokens import bearer_user
@@ -27,12 +30,31 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def filters_from(args: Any) -> queue.Filters:
+def filters_from(args: Any, session: Session) -> queue.Filters:
+    """The queue's filters from query parameters.
+
+    `incident=ID` narrows to that alert incident's platform and window: items queued from
+    `alerts.view.LEAD` before it opened until it was resolved (to now while it fires). This is
+    where an alert's "review" link points.
+    """
+    platform, since, until = args.get("platform") or None, None, None
+    raw = args.get("incident")
+    if raw:
+        try:
+            incident_id = int(raw)
+        except ValueError:
+            raise ApiError(400, "bad_request", "incident must be an integer") from None
+        incident = session.get(Incident, incident_id) if 0 < incident_id < 2**31 else None
+        if incident is None:
+            raise ApiError(404, "not_found", f"no alert incident {raw}")
+        platform, since, until = incident.platform, incident.opened_at - LEAD, incident.resolved_at
     return queue.Filters(
-        platform=args.get("platform") or None,
+        platform=platform,
         language=args.get("language") or None,
         reason=args.get("reason") or None,
         tag=args.get("tag") or None,
+        since=since,
+        until=until,
     )
 
 
@@ -58,9 +80,9 @@ def list_items() -> ResponseReturnValue:
     """Open items in priority order, with counts and the oldest waiting time."""
     limit = _int_arg("limit", 50, 1, 200)
     offset = _int_arg("offset", 0, 0, 1_000_000)
-    filters = filters_from(request.args)
     with runtime().sessions() as session:
         bearer_user(session, "queue:read")
+        filters = filters_from(request.args, session)
         now = _now()
         found = queue.counts(session, filters, now)
         items = queue.open_items(session, filters, limit, offset)
@@ -96,7 +118,7 @@ def claim_next() -> ResponseReturnValue:
     with rt.sessions.begin() as session:
         user = bearer_user(session, "queue:write")
         item = queue.claim_next(
-            session, user.id, _now(), rt.settings.claim_lease_s, filters_from(request.args)
+            session, user.id, _now(), rt.settings.claim_lease_s, filters_from(request.args, session)
         )
         if item is None:
             raise ApiError(404, "queue_empty", "no item is waiting for review")

@@ -84,6 +84,8 @@ class Filters:
     language: str | None = None
     reason: str | None = None
     tag: str | None = None
+    since: datetime | None = None  # queued at or after (an incident's window)
+    until: datetime | None = None  # queued before
 
 
 def _filtered(query: Select, filters: Filters) -> Select:  # type: ignore[type-arg]
@@ -99,6 +101,10 @@ def _filtered(query: Select, filters: Filters) -> Select:  # type: ignore[type-a
         # backslashes too), with LIKE's own wildcards (`_`, `%`) escaped.
         needle = json.dumps(filters.tag)
         query = query.where(cast(ReviewItem.tags, String).contains(needle, autoescape=True))
+    if filters.since is not None:
+        query = query.where(ReviewItem.queued_at >= filters.since)
+    if filters.until is not None:
+        query = query.where(ReviewItem.queued_at < filters.until)
     return query
 
 

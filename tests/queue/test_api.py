@@ -8,6 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.models import Incident
 from moderation.models import Delivery
 from moderation.review import queue
 from moderation.review.models import Role, User
@@ -261,3 +262,32 @@ def test_it_describes_every_review_route_in_openapi(api: FlaskClient, review_app
         for method in ops
     }
     assert served == described
+
+
+def test_it_narrows_the_list_and_the_claim_to_an_alert_incident(
+    api: FlaskClient, db: Session
+) -> None:
+    """?incident=ID keeps the incident's platform and window; an unknown one is a 404."""
+    _, headers = _moderator(db)
+    now = datetime.now(UTC).replace(microsecond=0)
+    incident = Incident(
+        platform="x", topic="", kind="spike", status="firing", severity="crisis",
+        opened_at=now - timedelta(minutes=5), last_active_at=now, evaluated_at=now, figures={},
+    )  # fmt: skip
+    db.add(incident)
+    db.commit()
+    inside = add_item(db, platform="x", at=now - timedelta(minutes=2)).id
+    add_item(db, platform="x", at=now - timedelta(hours=2))
+    add_item(db, platform="youtube", at=now - timedelta(minutes=2))
+    db.commit()
+    listed = api.get(f"/v1/review/items?incident={incident.id}", headers=headers).json
+    assert [i["id"] for i in listed["items"]] == [inside] and listed["counts"]["open"] == 1
+    claimed = api.post(f"/v1/review/claim?incident={incident.id}", headers=headers)
+    assert claimed.status_code == 200 and claimed.json["id"] == inside
+    _, other = _moderator(db, "noe")
+    again = api.post(f"/v1/review/claim?incident={incident.id}", headers=other)
+    assert again.status_code == 404 and again.json["error"] == "queue_empty"
+    missing = api.get("/v1/review/items?incident=424242", headers=headers)
+    assert missing.status_code == 404 and missing.json["error"] == "not_found"
+    bad = api.get("/v1/review/items?incident=1.5", headers=headers)
+    assert bad.status_code == 400 and "incident" in bad.json["detail"]

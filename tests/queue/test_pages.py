@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.models import Incident
+from alerts.view import build_view
 from api.app import create_app
 from moderation.review.models import AuditEntry, ItemStatus, ReviewItem, Role
 from tests.conftest import make_settings
@@ -289,3 +292,38 @@ def test_it_renews_a_live_claim_but_never_retakes_a_lost_one(api: FlaskClient, d
     db.expire_all()
     assert db.get(ReviewItem, item_id).claimed_by == user.id  # untouched, still expired
     assert db.get(ReviewItem, item_id).claim_expires_at < datetime.now(UTC)
+
+
+def test_an_alerts_review_link_opens_the_queue_narrowed_to_its_incident(
+    api: FlaskClient, db: Session
+) -> None:
+    """The link in a Slack alert shows the incident's platform and window, and nothing else."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    add_user(db, "mia")
+    incident = Incident(
+        platform="x", topic="", kind="spike", status="firing", severity="crisis",
+        opened_at=now - timedelta(minutes=10), last_active_at=now, evaluated_at=now, figures={},
+    )  # fmt: skip
+    db.add(incident)
+    db.flush()
+    add_item(db, text="in the burst", platform="x", at=now - timedelta(minutes=3))
+    add_item(db, text="an hour before", platform="x", at=now - timedelta(minutes=60))
+    add_item(db, text="on another platform", platform="youtube", at=now - timedelta(minutes=3))
+    db.commit()
+    link = urlsplit(build_view(db, incident, now, "https://vigie.example").review_url)
+    log_in(api, "mia")
+    answer = api.get(f"{link.path}?{link.query}")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200, page
+    assert "in the burst" in page
+    assert "an hour before" not in page and "on another platform" not in page
+    assert 'id="count-open">1<' in page and 'id="incident-filter"' in page
+
+    incident.resolved_at = now - timedelta(minutes=4)  # resolved before that comment came
+    db.commit()
+    page = api.get(f"{link.path}?{link.query}").get_data(as_text=True)
+    assert "in the burst" not in page and 'id="count-open">0<' in page
+
+    unknown = api.get("/queue?incident=9999")
+    assert unknown.status_code == 404 and unknown.json["error"] == "not_found"
+    assert api.get("/queue?incident=abc").status_code == 400
