@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from api import alerts, comments, errors, health, openapi, pages, review, webhooks
+from api import alert_pages, alerts, comments, errors, health, openapi, pages, review, webhooks
 from api.errors import ApiError
 from vigie.runtime import Runtime
 from vigie.settings import Settings
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         openapi.bp,
         pages.bp,
         alerts.bp,
+        alert_pages.bp,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -168,3 +168,37 @@ def test_it_bulk_removes_a_raid_from_the_item_page(
     page.check("#group")
     page.keyboard.press("r")  # shortcuts still work with the focus on a checkbox
     assert "Remove: 2 items." in page.inner_text(".flash-ok")
+
+
+def test_on_call_staff_acknowledge_an_alert_and_follow_it_to_its_comments(
+    browser: Any, live_url: str, db: Session
+) -> None:
+    """From the nav to the alerts page, Acknowledge, then the incident's review link."""
+    from alerts import counts, evaluate
+    from alerts.evaluate import Context
+    from alerts.models import Incident
+    from alerts.policy import Policy
+    from tests.alerts.alert_series import fill_counts
+
+    now = datetime.now(UTC)
+    add_user(db, "mia")
+    add_item(db, text="Vous êtes des escrocs", at=now - timedelta(minutes=1), platform="x")
+    fill_counts(db, counts.minute_of(now), "x", burst=30)
+    evaluate.run(db, now, Context(Policy({"default": "#alerts"}), transport="slack"))
+    db.commit()
+    incident_id = db.scalars(select(Incident.id).where(Incident.kind == "spike")).one()
+
+    page = browser.new_page()
+    log_in(page, live_url, "mia")
+    page.click("header nav >> text=Alerts")
+    row = page.locator(f"tr[data-incident='{incident_id}']")
+    row.locator("button", has_text="Acknowledge").click()
+    page.wait_for_selector(".flash-ok")
+    assert "acknowledged" in row.locator("td.state").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "alerts.png"), full_page=True)
+    row.locator("a", has_text="Review comments").click()
+    page.wait_for_selector("#incident-filter")
+    assert "Vous êtes des escrocs" in page.locator("#queue").inner_text()
+    db.expire_all()
+    assert db.get(Incident, incident_id).acknowledged_by == "mia"  # type: ignore[union-attr]

@@ -1,0 +1,212 @@
+"""The alerts page: incidents with their Slack delivery, the buttons Slack has, and silences.
+
+On-call staff who are not in Slack (or when Slack refuses Vigie's messages) see every incident
+here, acknowledge, snooze or resolve it, and add or end silences. The actions are the Slack
+buttons' own (`alerts.interactions`): the headline in Slack is edited and a note posted in its
+thread, through the outbox, as when the button is clicked there.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from alerts import interactions, outbox, service
+from alerts.lifecycle import FIRING
+from alerts.models import AlertMessage, Incident, Silence
+from api.auth import runtime
+from api.pages import login_required
+from moderation.models import PLATFORMS
+
+bp = Blueprint("alert_pages", __name__)
+
+ACTIONS = {"ack": "Acknowledged", "snooze_1h": "Snoozed for 1 h", "resolve": "Resolved"}
+MAX_SILENCE_HOURS = 24 * 30
+SHOWN = 50  # most recent incidents on the page
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@bp.before_request
+def check_csrf() -> None:
+    """Every POST to these pages carries the session's CSRF token."""
+    current_app.extensions["csrf"].protect()
+
+
+@bp.errorhandler(HTTPException)
+def page_error(exc: HTTPException) -> ResponseReturnValue:
+    return render_template("review/error.html", status=exc.code, message=exc.description), (
+        exc.code or 500
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    """One incident as the page shows it."""
+
+    incident: Incident
+    state: str  # firing | acknowledged | snoozed | resolved
+    note: str
+    figures: str
+    slack: str  # what happened to its Slack messages
+    slack_failed: bool
+
+
+@bp.get("/alerts")
+@login_required
+def alerts_page() -> ResponseReturnValue:
+    db: Session = g.db
+    now = _now()
+    incidents = list(
+        db.scalars(
+            select(Incident).order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(SHOWN)
+        )
+    )
+    delivery = _delivery(db, [i.id for i in incidents])
+    silences = list(
+        db.scalars(select(Silence).where(Silence.ends_at > now).order_by(Silence.ends_at))
+    )
+    return render_template(
+        "review/alerts.html",
+        rows=[_row(i, delivery.get(i.id, Counter()), now) for i in incidents],
+        failures=outbox.failures(db),
+        silences=silences,
+        platforms=PLATFORMS,
+        max_hours=MAX_SILENCE_HOURS,
+    )
+
+
+@bp.post("/alerts/incidents/<int:incident_id>/<action>")
+@login_required
+def incident_action(incident_id: int, action: str) -> ResponseReturnValue:
+    """Acknowledge, snooze for 1 h or resolve, as the Slack buttons do."""
+    if action not in ACTIONS:
+        flash(f"Unknown action {action!r}.", "error")
+        return redirect(url_for("alert_pages.alerts_page"))
+    rt = runtime()
+    now = _now()
+    with rt.sessions.begin() as db:
+        incident = db.get(Incident, incident_id)
+        if incident is None:
+            flash(f"No incident #{incident_id}.", "error")
+        elif incident.status != FIRING:
+            flash(f"Incident #{incident_id} is already resolved.", "error")
+        else:
+            click = interactions.Click(action, incident_id, g.user.username)
+            interactions.apply_click(db, click, now, service.context(rt.settings))
+            flash(f"{ACTIONS[action]}: incident #{incident_id}.", "ok")
+    return redirect(url_for("alert_pages.alerts_page"))
+
+
+@bp.post("/alerts/silences")
+@login_required
+def add_silence() -> ResponseReturnValue:
+    """Silence a platform (or every platform), optionally one topic, for some hours."""
+    form = request.form
+    platform = form.get("platform") or None
+    topic = (form.get("topic") or "").strip() or None
+    reason = (form.get("reason") or "").strip()
+    problem = None
+    if platform is not None and platform not in PLATFORMS:
+        problem = f"Unknown platform {platform!r}."
+    elif topic is not None and len(topic) > 64:
+        problem = "A topic has at most 64 characters."
+    elif len(reason) > 500:
+        problem = "A reason has at most 500 characters."
+    hours = _hours(form.get("hours"))
+    if problem is None and hours is None:
+        problem = f"Hours: a number from 0.25 to {MAX_SILENCE_HOURS}."
+    if problem is not None or hours is None:
+        flash(f"Silence not added. {problem}", "error")
+        return redirect(url_for("alert_pages.alerts_page"))
+    now = _now()
+    with runtime().sessions.begin() as db:
+        silence = interactions.add_silence(
+            db, platform, topic, now + timedelta(hours=hours), g.user.username, reason, now
+        )
+        what = " · ".join(filter(None, [platform or "every platform", topic]))
+        flash(f"Silenced {what} until {silence.ends_at:%d %b %H:%M} UTC.", "ok")
+    return redirect(url_for("alert_pages.alerts_page"))
+
+
+@bp.post("/alerts/silences/<int:silence_id>/end")
+@login_required
+def end_silence(silence_id: int) -> ResponseReturnValue:
+    now = _now()
+    with runtime().sessions.begin() as db:
+        silence = db.get(Silence, silence_id)
+        if silence is None or silence.ends_at <= now:
+            flash(f"Silence #{silence_id} is not active.", "error")
+        else:
+            silence.ends_at = now
+            flash(f"Silence #{silence_id} ended.", "ok")
+    return redirect(url_for("alert_pages.alerts_page"))
+
+
+def _hours(raw: str | None) -> float | None:
+    try:
+        hours = float(raw or "")
+    except ValueError:
+        return None
+    return hours if 0.25 <= hours <= MAX_SILENCE_HOURS else None
+
+
+def _delivery(db: Session, incident_ids: list[int]) -> dict[int, Counter[str]]:
+    """Per incident, its alert messages counted by status, and its last permanent error."""
+    found: dict[int, Counter[str]] = {}
+    if not incident_ids:
+        return found
+    rows = db.execute(
+        select(AlertMessage.incident_id, AlertMessage.status, AlertMessage.last_error).where(
+            AlertMessage.incident_id.in_(incident_ids)
+        )
+    )
+    for incident_id, status, error in rows:
+        counts = found.setdefault(incident_id, Counter())
+        counts[status] += 1
+        if status == outbox.FAILED and error:
+            counts[f"error:{error}"] += 1
+    return found
+
+
+def _row(incident: Incident, delivery: Counter[str], now: datetime) -> Row:
+    if incident.status != FIRING:
+        state = "resolved"
+        note = f"resolved {incident.resolved_at:%d %b %H:%M}" if incident.resolved_at else ""
+    elif incident.acknowledged_at is not None:
+        state, note = "acknowledged", f"by {incident.acknowledged_by}"
+    elif incident.snoozed_until is not None and incident.snoozed_until > now:
+        state, note = "snoozed", f"until {incident.snoozed_until:%H:%M}"
+    else:
+        state, note = "firing", ""
+    errors = sorted(k.removeprefix("error:") for k in delivery if k.startswith("error:"))
+    if not delivery:
+        slack = "not sent (silenced or inhibited)" if incident.notified_at is None else "—"
+    elif errors:
+        slack = f"{delivery[outbox.FAILED]} failed: {', '.join(errors)}"
+    else:
+        parts = [f"{delivery[s]} {s}" for s in (outbox.SENT, outbox.PENDING) if delivery[s]]
+        slack = ", ".join(parts)
+    return Row(incident, state, note, _figures(incident.figures or {}), slack, bool(errors))
+
+
+def _figures(f: dict[str, Any]) -> str:
+    parts = []
+    if "observed" in f:
+        parts.append(
+            f"{float(f['observed']):.0f} in {int(f.get('window_min', 5))} min"
+            f" (usually {float(f.get('baseline', 0)):.0f})"
+        )
+    if f.get("share") is not None:
+        parts.append(f"{100 * float(f['share']):.0f}% negative")
+    return " · ".join(parts)
