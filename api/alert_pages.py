@@ -189,6 +189,8 @@ def _row(incident: Incident, delivery: Counter[str], now: datetime) -> Row:
         state, note = "snoozed", f"until {incident.snoozed_until:%H:%M}"
     else:
         state, note = "firing", ""
+    if incident.status == FIRING and incident.escalated_at is not None:
+        note = f"{note}, escalated {incident.escalated_at:%H:%M}".lstrip(", ")
     errors = sorted(k.removeprefix("error:") for k in delivery if k.startswith("error:"))
     if not delivery:
         slack = "not sent (silenced or inhibited)" if incident.notified_at is None else "—"

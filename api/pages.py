@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
+from alerts.models import Incident
 from api.auth import runtime
 from api.review import enqueue_deliveries, filters_from
 from moderation.review import accounts, queue, stats
@@ -179,6 +180,7 @@ def queue_page() -> ResponseReturnValue:
         filters=filters,
         tag_choices=_tag_choices(filters.tag),
         args=request.args,
+        incident=db.get(Incident, int(request.args["incident"])) if filters.since else None,
     )
 
 

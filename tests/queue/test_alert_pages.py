@@ -85,11 +85,17 @@ def test_it_acknowledges_and_resolves_like_the_slack_buttons(api: FlaskClient, d
     add_user(db, "mia")
     _burst(db)
     incident_id = db.scalars(select(Incident.id).where(Incident.kind == "spike")).one()
+    db.get(Incident, incident_id).escalated_at = datetime.now(UTC)  # type: ignore[union-attr]
+    db.commit()
     log_in(api, "mia")
+    assert re.search(
+        r"firing <span class=\"meta\">escalated \d\d:\d\d",
+        api.get("/alerts").get_data(as_text=True),
+    )
 
     page = _post(api, f"/alerts/incidents/{incident_id}/ack")
     assert f"Acknowledged: incident #{incident_id}." in page
-    assert re.search(r"acknowledged <span class=\"meta\">by mia</span>", page), page
+    assert re.search(r"acknowledged <span class=\"meta\">by mia, escalated", page), page
     db.expire_all()
     incident = db.get(Incident, incident_id)
     assert incident is not None and incident.acknowledged_by == "mia"
