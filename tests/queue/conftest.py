@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from alerts.models import Incident
 from moderation.models import Action, Comment, CommentStatus, Decision
 from moderation.review import accounts, queue
 from moderation.review.models import ReviewItem, Role, User
@@ -84,6 +85,17 @@ def add_item(
     assert item is not None
     session.flush()
     return item
+
+
+def add_incident(session: Session, platform: str, opened_at: datetime) -> Incident:
+    """A firing alert incident (a spike, as the detector opens them)."""
+    incident = Incident(
+        platform=platform, topic="", kind="spike", status="firing", severity="crisis",
+        opened_at=opened_at, last_active_at=opened_at, evaluated_at=opened_at, figures={},
+    )  # fmt: skip
+    session.add(incident)
+    session.flush()
+    return incident
 
 
 @pytest.fixture

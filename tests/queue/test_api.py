@@ -8,11 +8,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.models import Incident
 from moderation.models import Delivery
 from moderation.review import queue
 from moderation.review.models import Role, User
-from tests.queue.conftest import add_item, add_user, token_for
+from tests.queue.conftest import add_incident, add_item, add_user, token_for
 
 RW = ("queue:read", "queue:write")
 
@@ -270,12 +269,7 @@ def test_it_narrows_the_list_and_the_claim_to_an_alert_incident(
     """?incident=ID keeps the incident's platform and window; an unknown one is a 404."""
     _, headers = _moderator(db)
     now = datetime.now(UTC).replace(microsecond=0)
-    incident = Incident(
-        platform="x", topic="", kind="spike", status="firing", severity="crisis",
-        opened_at=now - timedelta(minutes=5), last_active_at=now, evaluated_at=now, figures={},
-    )  # fmt: skip
-    db.add(incident)
-    db.commit()
+    incident = add_incident(db, "x", now - timedelta(minutes=5))
     inside = add_item(db, platform="x", at=now - timedelta(minutes=2)).id
     add_item(db, platform="x", at=now - timedelta(hours=2))
     add_item(db, platform="youtube", at=now - timedelta(minutes=2))

@@ -11,12 +11,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.models import Incident
 from alerts.view import build_view
 from api.app import create_app
 from moderation.review.models import AuditEntry, ItemStatus, ReviewItem, Role
 from tests.conftest import make_settings
-from tests.queue.conftest import PASSWORD, add_item, add_user
+from tests.queue.conftest import PASSWORD, add_incident, add_item, add_user
 from vigie.runtime import Runtime
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -300,12 +299,7 @@ def test_an_alerts_review_link_opens_the_queue_narrowed_to_its_incident(
     """The link in a Slack alert shows the incident's platform and window, and nothing else."""
     now = datetime.now(UTC).replace(microsecond=0)
     add_user(db, "mia")
-    incident = Incident(
-        platform="x", topic="", kind="spike", status="firing", severity="crisis",
-        opened_at=now - timedelta(minutes=10), last_active_at=now, evaluated_at=now, figures={},
-    )  # fmt: skip
-    db.add(incident)
-    db.flush()
+    incident = add_incident(db, "x", now - timedelta(minutes=10))
     add_item(db, text="in the burst", platform="x", at=now - timedelta(minutes=3))
     add_item(db, text="an hour before", platform="x", at=now - timedelta(minutes=60))
     add_item(db, text="on another platform", platform="youtube", at=now - timedelta(minutes=3))
