@@ -60,3 +60,6 @@ def load(text: str | bytes) -> Any:
         raise YAMLLineError(line, f"not valid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise YAMLLineError(1, f"not valid YAML: {exc}") from None
+    except RecursionError:
+        # PyYAML composes nested nodes recursively: thousands of levels exhaust the stack.
+        raise YAMLLineError(1, "not valid YAML: nested too deeply") from None

@@ -122,3 +122,10 @@ def test_it_notes_which_default_rules_a_platform_replaces_or_disables(rules_dir:
     )
     result = check_directory(rules_dir)
     assert result.notes == ("x.yaml replaces default rule(s): a", "x.yaml disables: b")
+
+
+def test_it_refuses_yaml_nested_beyond_the_parsers_stack() -> None:
+    """YAML nested thousands of levels deep is refused as a RulesError, not a RecursionError."""
+    when = "{any: [" * 3000 + "{toxicity: '> 0.5'}" + "]}" * 3000
+    with pytest.raises(RulesError, match=r"^mem/default.yaml:1: .*nested too deeply"):
+        book_from(RULE + f"    when: {when}\n    action: review\n")
