@@ -9,6 +9,7 @@ from rules_helpers import book_from
 
 from rules import RulesError, load_rulebook
 from rules.check import check_directory
+from rules.parse import MAX_NESTING
 
 RULE = "rules:\n  - id: r\n    description: d\n"
 # (default.yaml text, line expected in the message, words expected in the message)
@@ -129,3 +130,15 @@ def test_it_refuses_yaml_nested_beyond_the_parsers_stack() -> None:
     when = "{any: [" * 3000 + "{toxicity: '> 0.5'}" + "]}" * 3000
     with pytest.raises(RulesError, match=r"^mem/default.yaml:1: .*nested too deeply"):
         book_from(RULE + f"    when: {when}\n    action: review\n")
+
+
+def test_it_refuses_conditions_nested_too_deeply() -> None:
+    """all/any/not nested past MAX_NESTING is an error naming the line, not a stack overflow."""
+
+    def nested(levels: int) -> str:
+        when = "{any: [" * levels + "{toxicity: '> 0.5'}" + "]}" * levels
+        return RULE + f"    when: {when}\n    action: review\n"
+
+    book_from(nested(MAX_NESTING - 1))
+    with pytest.raises(RulesError, match=r"^mem/default.yaml:4: rule r: conditions nest"):
+        book_from(nested(MAX_NESTING))
