@@ -142,3 +142,12 @@ def test_it_refuses_conditions_nested_too_deeply() -> None:
     book_from(nested(MAX_NESTING - 1))
     with pytest.raises(RulesError, match=r"^mem/default.yaml:4: rule r: conditions nest"):
         book_from(nested(MAX_NESTING))
+
+
+def test_it_names_a_rule_file_that_cannot_be_read(rules_dir: Path) -> None:
+    """`check` reports a *.yaml it cannot read (here a folder) as an error naming it."""
+    (rules_dir / "default.yaml").write_text("rules: []\n")
+    (rules_dir / "x.yaml").mkdir()
+    result = check_directory(rules_dir)
+    assert result.book is None
+    assert result.errors == (f"{rules_dir}/x.yaml: cannot read: Is a directory",)
