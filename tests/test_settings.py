@@ -58,6 +58,9 @@ def test_it_reads_source_secrets_from_files(tmp_path: Path) -> None:
         ({"VIGIE_LANGUAGE_WEIGHTS": "fr=lots"}, "VIGIE_LANGUAGE_WEIGHTS"),
         ({"VIGIE_LANGUAGE_WEIGHTS": "fr=0"}, "VIGIE_LANGUAGE_WEIGHTS"),
         ({"VIGIE_LANGUAGE_WEIGHTS": "fr"}, "VIGIE_LANGUAGE_WEIGHTS"),
+        ({"VIGIE_SWEEP_INTERVAL": "nan"}, "VIGIE_SWEEP_INTERVAL"),
+        ({"VIGIE_CLAIM_LEASE": "inf"}, "VIGIE_CLAIM_LEASE"),
+        ({"VIGIE_ENQUEUE_WAIT": "nan"}, "VIGIE_ENQUEUE_WAIT"),
     ],
 )
 def test_it_names_the_variable_in_errors(environ: dict[str, str], names: str) -> None:

@@ -6,6 +6,7 @@ can also be given as a file: `X_FILE=/run/secrets/x` instead of `X=...`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -324,8 +325,9 @@ def _float(
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name}: expected a number, got {raw!r}") from None
-    if value < 0 or (value == 0 and not allow_zero):
-        raise SettingsError(f"{name}: must be positive, got {raw!r}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        # nan and inf parse as floats, but no timer or lease can be built from them.
+        raise SettingsError(f"{name}: must be a positive finite number, got {raw!r}")
     return value
 
 
