@@ -61,12 +61,21 @@ def test_it_reads_source_secrets_from_files(tmp_path: Path) -> None:
         ({"VIGIE_SWEEP_INTERVAL": "nan"}, "VIGIE_SWEEP_INTERVAL"),
         ({"VIGIE_CLAIM_LEASE": "inf"}, "VIGIE_CLAIM_LEASE"),
         ({"VIGIE_ENQUEUE_WAIT": "nan"}, "VIGIE_ENQUEUE_WAIT"),
+        ({"DATABASE_URL": "garbage"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "mysql://u:p@db/vigie"}, "DATABASE_URL"),
     ],
 )
 def test_it_names_the_variable_in_errors(environ: dict[str, str], names: str) -> None:
     """A malformed or missing setting raises an error naming the variable."""
     with pytest.raises(SettingsError, match=names):
         Settings.from_env(environ)
+
+
+def test_it_keeps_database_passwords_out_of_errors() -> None:
+    """A refused DATABASE_URL is named by its scheme, never echoed with its password."""
+    with pytest.raises(SettingsError, match="DATABASE_URL") as caught:
+        Settings.from_env({"DATABASE_URL": "mysql://vigie:hunter2@db/vigie"})
+    assert "hunter2" not in str(caught.value)
 
 
 def test_it_reads_the_load_settings() -> None:

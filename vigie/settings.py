@@ -115,14 +115,9 @@ class Settings:
         """Build settings from an environment mapping; raise SettingsError naming the bad variable."""
         env = _choice(environ, "VIGIE_ENV", ("development", "production", "test"), "development")
         data_dir = Path(environ.get("VIGIE_DATA_DIR", "var")).expanduser()
-        database_url = (
+        database_url = _database_url(
             environ.get("DATABASE_URL") or f"sqlite:///{data_dir.resolve()}/vigie.sqlite3"
         )
-        if database_url.startswith("postgres://"):
-            # Heroku-style URLs; SQLAlchemy only knows the long scheme.
-            database_url = "postgresql://" + database_url[len("postgres://") :]
-        if database_url.startswith("postgresql://"):
-            database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
         redis_url = environ.get("REDIS_URL") or None
         broker_url = (
             environ.get("BROKER_URL")
@@ -203,6 +198,29 @@ class Settings:
         if settings.is_production and settings.secret_key == DEV_SECRET_KEY:
             raise SettingsError("VIGIE_SECRET_KEY: production needs its own session key")
         return settings
+
+
+def _database_url(url: str) -> str:
+    """The SQLAlchemy URL for DATABASE_URL: SQLite or PostgreSQL (driven by psycopg 3)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if url.startswith("postgres://"):
+        # Heroku-style URLs; SQLAlchemy only knows the long scheme.
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    # Errors name the scheme at most: the URL may hold a password.
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise SettingsError(
+            "DATABASE_URL: not a database URL (expected postgresql://user:pass@host/db or "
+            "sqlite:///path)"
+        ) from None
+    if backend not in ("sqlite", "postgresql"):
+        raise SettingsError(f"DATABASE_URL: Vigie runs on PostgreSQL or SQLite, not {backend!r}")
+    return url
 
 
 def _secret(environ: Mapping[str, str], name: str) -> str | None:
