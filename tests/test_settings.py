@@ -71,6 +71,13 @@ def test_it_names_the_variable_in_errors(environ: dict[str, str], names: str) ->
         Settings.from_env(environ)
 
 
+def test_it_names_a_secret_file_that_is_not_utf8(tmp_path: Path) -> None:
+    """A *_FILE secret that is not UTF-8 text is an error naming the variable."""
+    (tmp_path / "dsn").write_bytes(b"\xff\xfe not text")
+    with pytest.raises(SettingsError, match=r"^SENTRY_DSN_FILE: .*not UTF-8"):
+        Settings.from_env({"SENTRY_DSN_FILE": str(tmp_path / "dsn")})
+
+
 def test_it_keeps_database_passwords_out_of_errors() -> None:
     """A refused DATABASE_URL is named by its scheme, never echoed with its password."""
     with pytest.raises(SettingsError, match="DATABASE_URL") as caught:

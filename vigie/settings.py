@@ -231,6 +231,8 @@ def _secret(environ: Mapping[str, str], name: str) -> str | None:
             return Path(path).read_text(encoding="utf-8").rstrip("\r\n") or None
         except OSError as exc:
             raise SettingsError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from exc
+        except UnicodeDecodeError:
+            raise SettingsError(f"{name}_FILE: {path} is not UTF-8 text") from None
     return environ.get(name) or None
 
 
