@@ -78,6 +78,13 @@ def test_it_names_a_secret_file_that_is_not_utf8(tmp_path: Path) -> None:
         Settings.from_env({"SENTRY_DSN_FILE": str(tmp_path / "dsn")})
 
 
+def test_it_refuses_a_data_dir_that_is_a_file(tmp_path: Path) -> None:
+    """VIGIE_DATA_DIR naming a file stops start-up naming the variable."""
+    (tmp_path / "var").write_text("")
+    with pytest.raises(SettingsError, match=r"^VIGIE_DATA_DIR: .* is not a folder"):
+        Settings.from_env({"VIGIE_DATA_DIR": str(tmp_path / "var")})
+
+
 def test_it_keeps_database_passwords_out_of_errors() -> None:
     """A refused DATABASE_URL is named by its scheme, never echoed with its password."""
     with pytest.raises(SettingsError, match="DATABASE_URL") as caught:

@@ -115,6 +115,8 @@ class Settings:
         """Build settings from an environment mapping; raise SettingsError naming the bad variable."""
         env = _choice(environ, "VIGIE_ENV", ("development", "production", "test"), "development")
         data_dir = Path(environ.get("VIGIE_DATA_DIR", "var")).expanduser()
+        if data_dir.exists() and not data_dir.is_dir():
+            raise SettingsError(f"VIGIE_DATA_DIR: {data_dir} is not a folder")
         database_url = _database_url(
             environ.get("DATABASE_URL") or f"sqlite:///{data_dir.resolve()}/vigie.sqlite3"
         )
