@@ -63,6 +63,9 @@ def test_it_reads_source_secrets_from_files(tmp_path: Path) -> None:
         ({"VIGIE_ENQUEUE_WAIT": "nan"}, "VIGIE_ENQUEUE_WAIT"),
         ({"DATABASE_URL": "garbage"}, "DATABASE_URL"),
         ({"DATABASE_URL": "mysql://u:p@db/vigie"}, "DATABASE_URL"),
+        ({"VIGIE_ALERT_TOPICS": "launch=|"}, "VIGIE_ALERT_TOPICS"),
+        ({"VIGIE_ALERT_TOPICS": "launch=a| |b"}, "VIGIE_ALERT_TOPICS"),
+        ({"VIGIE_ALERT_TOPICS": "recall=thread:"}, "VIGIE_ALERT_TOPICS"),
     ],
 )
 def test_it_names_the_variable_in_errors(environ: dict[str, str], names: str) -> None:
@@ -83,6 +86,12 @@ def test_it_refuses_a_data_dir_that_is_a_file(tmp_path: Path) -> None:
     (tmp_path / "var").write_text("")
     with pytest.raises(SettingsError, match=r"^VIGIE_DATA_DIR: .* is not a folder"):
         Settings.from_env({"VIGIE_DATA_DIR": str(tmp_path / "var")})
+
+
+def test_it_trims_the_terms_of_alert_topics() -> None:
+    """Spaces around `|` are not part of a topic's terms (" new phone " matched no comment)."""
+    settings = Settings.from_env({"VIGIE_ALERT_TOPICS": "launch= #launch | new phone ;recall=x"})
+    assert settings.alert_topics == {"launch": ("#launch", "new phone"), "recall": ("x",)}
 
 
 def test_it_keeps_database_passwords_out_of_errors() -> None:

@@ -169,10 +169,7 @@ class Settings:
             alert_repeat_s=_float(environ, "VIGIE_ALERT_REPEAT", 4 * 3600.0),
             alert_escalate_after_s=_float(environ, "VIGIE_ALERT_ESCALATE_AFTER", 900.0),
             alert_backoff_max_s=_float(environ, "VIGIE_ALERT_BACKOFF_MAX", 300.0),
-            alert_topics={
-                name: tuple(t for t in terms.split("|") if t)
-                for name, terms in _pairs(environ, "VIGIE_ALERT_TOPICS", ";").items()
-            },
+            alert_topics=_alert_topics(environ),
             public_url=(
                 environ.get("VIGIE_PUBLIC_URL")
                 or f"http://127.0.0.1:{_int(environ, 'PORT', 8000, 1, 65535)}"
@@ -297,6 +294,24 @@ def _int8_models(environ: Mapping[str, str]) -> str:
     except ValueError as exc:
         raise SettingsError(f"VIGIE_TRANSFORMERS_INT8: {exc}") from None
     return raw
+
+
+def _alert_topics(environ: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """`launch=#launch|new phone;recall=thread:1234` into {"launch": ("#launch", "new phone"), ...}.
+
+    Terms are trimmed; an empty term (which every comment contains) or a bare `thread:` is an
+    error rather than a topic that matches everything or nothing.
+    """
+    name = "VIGIE_ALERT_TOPICS"
+    topics = {}
+    for topic, raw in _pairs(environ, name, ";").items():
+        terms = tuple(term.strip() for term in raw.split("|"))
+        if not all(terms) or "thread:" in terms:
+            raise SettingsError(
+                f"{name}: {topic}: expected terms or thread:<id> separated by |, got {raw!r}"
+            )
+        topics[topic] = terms
+    return topics
 
 
 def _pairs(environ: Mapping[str, str], name: str, sep: str = ",") -> dict[str, str]:
