@@ -94,6 +94,12 @@ def test_it_trims_the_terms_of_alert_topics() -> None:
     assert settings.alert_topics == {"launch": ("#launch", "new phone"), "recall": ("x",)}
 
 
+def test_it_refuses_a_rules_dir_that_is_no_folder(tmp_path: Path) -> None:
+    """A VIGIE_RULES_DIR that does not exist stops start-up instead of failing every decision."""
+    with pytest.raises(SettingsError, match=r"^VIGIE_RULES_DIR: .*/gone is not a folder"):
+        Settings.from_env({"VIGIE_RULES_DIR": str(tmp_path / "gone")})
+
+
 def test_it_keeps_database_passwords_out_of_errors() -> None:
     """A refused DATABASE_URL is named by its scheme, never echoed with its password."""
     with pytest.raises(SettingsError, match="DATABASE_URL") as caught:

@@ -128,6 +128,9 @@ class Settings:
         )
         sources = _sources(environ, env)
         rules_dir = environ.get("VIGIE_RULES_DIR")
+        if rules_dir and not Path(rules_dir).is_dir():
+            # Otherwise every decision fails on "no default.yaml" until the folder appears.
+            raise SettingsError(f"VIGIE_RULES_DIR: {rules_dir} is not a folder")
         settings = cls(
             env=env,
             data_dir=data_dir,
