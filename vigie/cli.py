@@ -22,7 +22,36 @@ def load_settings() -> Settings:
         raise click.ClickException(f"configuration: {exc}") from None
 
 
-@click.group()
+class _Commands(click.Group):
+    """The `vigie` group: a database that is down or not migrated is a message, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as exc:
+            raise _database_error(exc) from None
+
+
+def _database_error(exc: Exception) -> click.ClickException:
+    """One line naming the database (password masked) and what it answered."""
+    from sqlalchemy.exc import OperationalError
+
+    orig = getattr(exc, "orig", None) or exc
+    answer = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    missing = "no such table" in answer or type(orig).__name__ == "UndefinedTable"
+    if not (missing or isinstance(exc, OperationalError)):
+        raise exc  # a programming error of ours: keep the traceback
+    hint = "; create the tables with `vigie db upgrade`" if missing else ""
+    try:
+        url = _safe_url(load_settings().database_url)
+    except click.ClickException:
+        url = "(DATABASE_URL)"
+    return click.ClickException(f"database {url}: {answer}{hint}")
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """Vigie: moderation and crisis alerts for social media teams."""
 

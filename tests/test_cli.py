@@ -1,0 +1,38 @@
+"""The core `vigie` commands given bad input: a message and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from vigie.cli import main
+
+
+def vigie(*args: str, env: dict[str, str]) -> Result:
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def refused(result: Result, exit_code: int = 1) -> str:
+    """The output of a command that stopped with a message (SystemExit), not an exception."""
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == exit_code, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def test_it_says_to_migrate_a_database_without_tables(tmp_path: Path) -> None:
+    """A command run before `vigie db upgrade` says so instead of printing SQL and a traceback."""
+    result = vigie("users", "list", env={"VIGIE_DATA_DIR": str(tmp_path)})
+    output = refused(result)
+    assert "no such table: users" in output
+    assert "vigie db upgrade" in output
+
+
+def test_it_names_a_database_it_cannot_reach_without_its_password(tmp_path: Path) -> None:
+    """A database that refuses connections is one line naming it, its password masked."""
+    env = {"VIGIE_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u:hunter2@127.0.0.1:1/v"}
+    output = refused(vigie("deliveries", "retry", env=env))
+    assert "Error: database postgresql+psycopg://u:***@127.0.0.1:1/v: " in output
+    assert "Connection refused" in output
+    assert "hunter2" not in output
