@@ -99,3 +99,11 @@ def test_it_revokes_tokens_and_deactivates_accounts(tmp_path: Path) -> None:
         assert accounts.authenticate(session, "mia", "x" * 12) is None
     rt.close()
     assert "revoked" in runner.invoke(main, ["users", "list"], env=env).output
+
+
+def test_it_refuses_a_token_id_no_row_can_have(tmp_path: Path) -> None:
+    """`revoke-token` with an id past 64 bits is a usage error, not an OverflowError."""
+    result = CliRunner().invoke(main, ["users", "revoke-token", str(2**70)], env=_env(tmp_path))
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 2
+    assert "Invalid value for 'TOKEN_ID'" in result.output
