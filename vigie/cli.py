@@ -238,7 +238,9 @@ def retention() -> None:
 
 
 @retention.command("purge")
-@click.option("--days", type=click.IntRange(min=1), help="override VIGIE_RETENTION_DAYS")
+@click.option(
+    "--days", type=click.IntRange(1, 36500), help="override VIGIE_RETENTION_DAYS (1 to 36,500)"
+)
 def retention_purge(days: int | None) -> None:
     """Blank comments older than N days (text, author handle) and their quotes in alert messages."""
     from alerts import retention as alert_retention
