@@ -36,3 +36,9 @@ def test_it_names_a_database_it_cannot_reach_without_its_password(tmp_path: Path
     assert "Error: database postgresql+psycopg://u:***@127.0.0.1:1/v: " in output
     assert "Connection refused" in output
     assert "hunter2" not in output
+
+
+def test_it_names_a_revision_alembic_does_not_know(tmp_path: Path) -> None:
+    """`db upgrade --revision` with an unknown revision is a message, not an Alembic traceback."""
+    result = vigie("db", "upgrade", "--revision", "bogus", env={"VIGIE_DATA_DIR": str(tmp_path)})
+    assert "Can't locate revision identified by 'bogus'" in refused(result)

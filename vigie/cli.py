@@ -65,10 +65,15 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Create or migrate the database to the latest schema."""
+    from alembic.util import CommandError
+
     from vigie import migrate
 
     settings = load_settings()
-    migrate.upgrade(settings.database_url, revision)
+    try:
+        migrate.upgrade(settings.database_url, revision)
+    except CommandError as exc:  # an unknown or ambiguous --revision
+        raise click.ClickException(str(exc)) from None
     click.echo(f"database at {_safe_url(settings.database_url)} is up to date")
 
 
