@@ -42,3 +42,9 @@ def test_it_names_a_revision_alembic_does_not_know(tmp_path: Path) -> None:
     """`db upgrade --revision` with an unknown revision is a message, not an Alembic traceback."""
     result = vigie("db", "upgrade", "--revision", "bogus", env={"VIGIE_DATA_DIR": str(tmp_path)})
     assert "Can't locate revision identified by 'bogus'" in refused(result)
+
+
+def test_it_refuses_a_negative_demo_timeout(tmp_path: Path) -> None:
+    """`demo --timeout -5` is a usage error before anything is posted."""
+    result = vigie("demo", "--timeout", "-5", env={"VIGIE_DATA_DIR": str(tmp_path)})
+    assert "Invalid value for '--timeout'" in refused(result, exit_code=2)

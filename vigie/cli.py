@@ -202,7 +202,13 @@ def _safe_url(url: str) -> str:
 @main.command()
 @click.option("--url", default=None, help="Vigie's base URL (default: http://HOST:PORT).")
 @click.option("--source", default=None, help="Source name (default: the only configured one).")
-@click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for decisions.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for decisions.",
+)
 def demo(url: str | None, source: str | None, timeout: float) -> None:
     """Push sample EN/FR comments through the signed webhook and print the decisions."""
     from vigie.demo import DemoClient, run_demo
