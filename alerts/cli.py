@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 
@@ -18,11 +19,32 @@ def alerts() -> None:
     """Crisis alerts."""
 
 
+class _FiniteFloat(click.FloatRange):
+    """A float from 0 up: nan and inf parse as floats, but no detector setting means them."""
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+def _param_type(name: str, default: object) -> click.ParamType:
+    if isinstance(default, int):
+        # No baseline without at least one past day to compare with.
+        return click.IntRange(min=1 if name == "history_days" else 0)
+    return _FiniteFloat(min=0)
+
+
 def _param_options(func):  # type: ignore[no-untyped-def]
     for f in reversed(fields(Params)):
         flag = "--" + f.name.replace("_", "-")
         func = click.option(
-            flag, f.name, type=type(f.default), default=None, help=f"default {f.default}"
+            flag,
+            f.name,
+            type=_param_type(f.name, f.default),
+            default=None,
+            help=f"default {f.default}",
         )(func)
     return func
 

@@ -41,3 +41,23 @@ def test_it_rejects_a_file_without_the_columns(tmp_path):
     path.write_text("time,count\n1,2\n")
     result = CliRunner().invoke(main, ["alerts", "detect", str(path)])
     assert result.exit_code != 0 and "timestamp,value" in result.output
+
+
+def _detect(*args):
+    """Run `vigie alerts detect`; a refusal must be a message and exit code, not an exception."""
+    result = CliRunner().invoke(main, ["alerts", "detect", *map(str, args)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def test_it_refuses_detector_settings_out_of_range(tmp_path):
+    """Negative, nan or infinite parameters (and --history-days 0) are usage errors."""
+    path = _csv(tmp_path, False)
+    for flag, value in [
+        ("--history-days", "0"),
+        ("--neighbourhood-s", "-1"),
+        ("--novelty-days", "inf"),
+        ("--min-z", "nan"),
+    ]:
+        result = _detect(path, flag, value)
+        assert result.exit_code == 2 and f"Invalid value for '{flag}'" in result.output, flag
