@@ -59,6 +59,8 @@ def detect_command(path, as_json: bool, **overrides) -> None:  # type: ignore[no
         series = read_series(path)
     except CsvError as exc:
         raise click.ClickException(f"{path.name}: {exc}") from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path.name}: not UTF-8 text") from None
     params = Params(**{k: v for k, v in overrides.items() if v is not None})
     for d in detect(series, params):
         when = datetime.fromtimestamp(d.at, UTC).isoformat()

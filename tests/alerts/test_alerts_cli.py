@@ -61,3 +61,12 @@ def test_it_refuses_detector_settings_out_of_range(tmp_path):
     ]:
         result = _detect(path, flag, value)
         assert result.exit_code == 2 and f"Invalid value for '{flag}'" in result.output, flag
+
+
+def test_it_refuses_a_file_that_is_not_utf8(tmp_path):
+    """Bytes that are not UTF-8 are a message naming the file, not a UnicodeDecodeError."""
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"timestamp,value\n2026-01-01T00:00:00Z,1\n\xe9t\xe9,2\n")
+    result = _detect(path)
+    assert result.exit_code == 1
+    assert f"{path}: not UTF-8 text" in result.output
