@@ -70,3 +70,32 @@ def test_it_refuses_a_file_that_is_not_utf8(tmp_path):
     result = _detect(path)
     assert result.exit_code == 1
     assert f"{path}: not UTF-8 text" in result.output
+
+
+def test_it_names_the_line_of_a_count_that_is_not_one(tmp_path):
+    """nan, inf, negative or missing counts, and nan times, are refused naming the line."""
+    cases = {
+        "0,1\n60,nan\n": "line 3: value: expected a count (a finite number >= 0), got 'nan'",
+        "0,1\n60,inf\n": "line 3: value: expected a count (a finite number >= 0), got 'inf'",
+        "0,-5\n60,1\n": "line 2: value: expected a count (a finite number >= 0), got '-5'",
+        "0,1\n60\n": "line 3: value: missing",
+        "0,1\nnan,1\n": "line 3: timestamp: expected ISO 8601 or epoch seconds, got 'nan'",
+        "0,1\nsoon,1\n": "line 3: timestamp: expected ISO 8601 or epoch seconds, got 'soon'",
+        "0,1\n\n60,x\n": "line 4: value: expected a count (a finite number >= 0), got 'x'",
+        "0,1\n60," + "1" * 200_000 + "\n": "line 3: field larger than field limit (131072)",
+    }
+    for i, (rows, message) in enumerate(cases.items()):
+        path = tmp_path / f"bad{i}.csv"
+        path.write_text("timestamp,value\n" + rows)
+        result = _detect(path)
+        assert result.exit_code == 1
+        assert result.output == f"Error: {path}: {message}\n", rows
+
+
+def test_it_refuses_more_negatives_than_comments(tmp_path):
+    """`negative` counts some of `value`'s comments: more negatives than comments is refused."""
+    path = tmp_path / "neg.csv"
+    path.write_text("timestamp,value,negative\n0,1,1\n60,1,5\n")
+    result = _detect(path)
+    assert result.exit_code == 1
+    assert "line 3: negative 5 is more than value 1" in result.output
