@@ -4,6 +4,7 @@ import numpy as np
 from alert_series import rhythm
 from click.testing import CliRunner
 
+from alerts.backtest import MAX_BUCKETS
 from vigie.cli import main
 
 
@@ -99,3 +100,16 @@ def test_it_refuses_more_negatives_than_comments(tmp_path):
     result = _detect(path)
     assert result.exit_code == 1
     assert "line 3: negative 5 is more than value 1" in result.output
+
+
+def test_it_refuses_rows_it_cannot_bucket(tmp_path):
+    """Rows under a second apart, or a gap worth more than MAX_BUCKETS, are refused up front."""
+    cases = {
+        "0,1\n0.5,1\n1,1\n": "rows are less than a second apart",
+        f"0,1\n60,1\n120,1\n{60 * MAX_BUCKETS},1\n": f"at most {MAX_BUCKETS:,}",
+    }
+    for i, (rows, message) in enumerate(cases.items()):
+        path = tmp_path / f"gap{i}.csv"
+        path.write_text("timestamp,value\n" + rows)
+        result = _detect(path)
+        assert result.exit_code == 1 and message in result.output, result.output
