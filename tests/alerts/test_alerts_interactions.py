@@ -126,3 +126,26 @@ def test_it_silences_the_platform_from_slack(client, sessions):
         silence = session.scalar(select(Silence))
     assert (silence.platform, silence.topic, silence.created_by) == ("x", None, "marie")
     assert silence.ends_at > datetime.now(UTC) + timedelta(hours=3, minutes=59)
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"platform": "twitter"}, "platform: expected one of facebook, instagram, x"),
+        ({"topic": "lauch"}, "topic: no topic 'lauch' in VIGIE_ALERT_TOPICS"),
+        ({"platfrom": "x"}, "unknown field(s): platfrom"),
+    ],
+)
+def test_it_refuses_a_silence_that_would_silence_nothing(client, sessions, fields, problem):
+    """A misspelt platform, topic or field is a 400, not a 201 for a silence that never matches."""
+    ends_at = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    body = json.dumps({"ends_at": ends_at, **fields}).encode()
+    headers = {
+        "X-Vigie-Signature": vigie_signature("demo-secret", body, int(time.time())),
+        "Content-Type": "application/json",
+    }
+    response = client.post("/v1/alerts/silences", data=body, headers=headers)
+    assert (response.status_code, response.get_json()["error"]) == (400, "bad_request")
+    assert problem in response.get_json()["detail"]
+    with sessions() as session:
+        assert session.scalar(select(Silence)) is None
