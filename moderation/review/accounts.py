@@ -70,6 +70,10 @@ def create_token(
     session: Session, user: User, name: str, scopes: list[str], now: datetime
 ) -> NewToken:
     """Issue a token for a client acting as `user`; return the secret once."""
+    name = name.strip()
+    if not 1 <= len(name) <= 64 or not name.isprintable():
+        # 64: the column's size (PostgreSQL refuses longer); printable: `users list` shows it.
+        raise AccountError("token name must be 1 to 64 printable characters")
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
         raise AccountError(f"scopes must be among {', '.join(SCOPES)}; got {scopes}")

@@ -107,3 +107,20 @@ def test_it_refuses_a_token_id_no_row_can_have(tmp_path: Path) -> None:
     assert isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 2
     assert "Invalid value for 'TOKEN_ID'" in result.output
+
+
+@pytest.mark.parametrize("name", ["", "  ", "x" * 65, "crm\x1b[2J"])
+def test_it_refuses_a_token_name_that_is_empty_too_long_or_unprintable(
+    tmp_path: Path, name: str
+) -> None:
+    """Token names are 1 to 64 printable characters (the column's size; no terminal escapes)."""
+    env = _env(tmp_path)
+    runner = CliRunner()
+    runner.invoke(main, ["users", "create", "mia", "--password", "x" * 12], env=env)
+    result = runner.invoke(main, ["users", "token", "mia", "--name", name], env=env)
+    assert result.exit_code == 1
+    assert "token name must be 1 to 64 printable characters" in result.output
+    rt = Runtime(make_settings(tmp_path))
+    with rt.sessions() as session:
+        assert session.scalars(select(ApiToken)).first() is None
+    rt.close()
