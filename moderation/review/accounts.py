@@ -28,8 +28,8 @@ class AccountError(ValueError):
 def create_user(session: Session, username: str, password: str, role: Role, now: datetime) -> User:
     """Add an account; usernames are unique and passwords at least 12 characters."""
     username = username.strip()
-    if not username or len(username) > 64:
-        raise AccountError("username must be 1 to 64 characters")
+    if not 1 <= len(username) <= 64 or not username.isprintable():
+        raise AccountError("username must be 1 to 64 printable characters")
     if len(password) < 12:
         raise AccountError("password must be at least 12 characters")
     if session.scalars(select(User).where(User.username == username)).first() is not None:

@@ -124,3 +124,12 @@ def test_it_refuses_a_token_name_that_is_empty_too_long_or_unprintable(
     with rt.sessions() as session:
         assert session.scalars(select(ApiToken)).first() is None
     rt.close()
+
+
+def test_it_refuses_a_username_with_control_characters(tmp_path: Path) -> None:
+    """A username is printable: an escape sequence would rewrite the terminal or the audit log."""
+    result = CliRunner().invoke(
+        main, ["users", "create", "mia\x1b[2J", "--password", "x" * 12], env=_env(tmp_path)
+    )
+    assert result.exit_code == 1
+    assert "username must be 1 to 64 printable characters" in result.output
