@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -48,3 +49,15 @@ def test_it_refuses_a_negative_demo_timeout(tmp_path: Path) -> None:
     """`demo --timeout -5` is a usage error before anything is posted."""
     result = vigie("demo", "--timeout", "-5", env={"VIGIE_DATA_DIR": str(tmp_path)})
     assert "Invalid value for '--timeout'" in refused(result, exit_code=2)
+
+
+def test_it_refuses_to_run_on_a_port_in_use(tmp_path: Path) -> None:
+    """`vigie run` on a busy port says so and starts nothing, instead of a 'listening' banner."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {"VIGIE_DATA_DIR": str(tmp_path), "PORT": str(port)}
+        output = refused(vigie("run", env=env))
+    assert f"cannot listen on 127.0.0.1:{port}" in output
+    assert "listening on" not in output

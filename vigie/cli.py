@@ -107,6 +107,7 @@ def run(workers: int) -> None:
     from vigie import migrate
 
     settings = load_settings()
+    _check_bind(settings.host, settings.port)
     migrate.upgrade(settings.database_url)
     python = sys.executable
     bind = f"{settings.host}:{settings.port}"
@@ -124,7 +125,8 @@ def run(workers: int) -> None:
         for name, cmd in commands.items()
     }
     _wait_for_web(f"http://{bind}/healthz", processes["web"])
-    _banner(settings, bind)
+    if processes["web"].poll() is None:
+        _banner(settings, bind)
     stopping = False
 
     def stop(_signum: int, _frame: object) -> None:
@@ -149,6 +151,21 @@ def run(workers: int) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
     sys.exit(exit_code)
+
+
+def _check_bind(host: str, port: int) -> None:
+    """Fail before starting anything if the web server could not listen on host:port."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} (set PORT or VIGIE_HOST)"
+        ) from None
 
 
 def _niced(increment: int) -> Callable[[], None] | None:
