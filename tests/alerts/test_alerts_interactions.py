@@ -149,3 +149,39 @@ def test_it_refuses_a_silence_that_would_silence_nothing(client, sessions, field
     assert problem in response.get_json()["detail"]
     with sessions() as session:
         assert session.scalar(select(Silence)) is None
+
+
+def signed_click(client, payload):
+    """POST a Slack interaction with any payload, validly signed."""
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    ts = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+    headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}",
+               "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
+    return client.post("/slack/interactions", data=body, headers=headers)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"user": "marie", "actions": [{"action_id": "ack", "value": "1"}]},
+        {"user": {"id": "U1"}, "actions": [{"action_id": "ack", "value": str(2**70)}]},
+        {"user": {"id": "U1"}, "actions": ["ack"]},
+    ],
+)
+def test_it_answers_400_for_a_signed_click_of_the_wrong_shape(client, sessions, payload):
+    """A signed payload that is no Vigie button click is a 400 naming it, never a 500."""
+    firing_incident(sessions)
+    response = signed_click(client, payload)
+    assert response.status_code == 400, response.data
+    assert response.get_json()["error"] == "bad_interaction"
+
+
+def test_it_stores_a_slack_user_name_the_database_can_hold(client, sessions):
+    """A user name is clipped to the column (128) and loses NULs, which PostgreSQL refuses."""
+    incident_id = firing_incident(sessions)
+    user = {"id": "U1", "username": "m\x00" + "a" * 300}
+    payload = {"user": user, "actions": [{"action_id": "ack", "value": str(incident_id)}]}
+    assert signed_click(client, payload).status_code == 200
+    with sessions() as session:
+        assert session.get(Incident, incident_id).acknowledged_by == "m" + "a" * 127
