@@ -52,7 +52,7 @@ def build_view(session: Session, incident: Incident, now: datetime, public_url: 
         kind=incident.kind, severity=incident.severity, status=status,
         opened_at=incident.opened_at, observed=float(f.get("observed", 0)),
         baseline=float(f.get("baseline", 0)), window_min=int(f.get("window_min", 5)),
-        review_url=f"{public_url}/review?platform={incident.platform}&incident={incident.id}",
+        review_url=f"{public_url}/queue?platform={incident.platform}",
         share=f.get("share"), baseline_share=f.get("baseline_share"),
         history=_history(session, incident, now), top_terms=top_terms(texts),
         samples=tuple(mask(t) for t in _representative(texts)), note=note,

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from alerts.models import AlertMessage, Incident, Silence
+from alerts.view import build_view
 from api.app import create_app
 from moderation.signing import vigie_signature
 from vigie.runtime import Runtime
@@ -185,3 +186,16 @@ def test_it_stores_a_slack_user_name_the_database_can_hold(client, sessions):
     assert signed_click(client, payload).status_code == 200
     with sessions() as session:
         assert session.get(Incident, incident_id).acknowledged_by == "m" + "a" * 127
+
+
+def test_it_links_alerts_to_a_page_that_exists(client, sessions):
+    """The alert's review link opens the platform's review queue (after login), not a 404."""
+    incident_id = firing_incident(sessions)
+    with sessions() as session:
+        view = build_view(
+            session, session.get(Incident, incident_id), datetime.now(UTC), "http://v"
+        )
+    assert view.review_url.startswith("http://v/")
+    response = client.get(view.review_url.removeprefix("http://v"))
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert "platform=x" in view.review_url
