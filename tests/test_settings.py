@@ -66,6 +66,18 @@ def test_it_reads_source_secrets_from_files(tmp_path: Path) -> None:
         ({"VIGIE_ALERT_TOPICS": "launch=|"}, "VIGIE_ALERT_TOPICS"),
         ({"VIGIE_ALERT_TOPICS": "launch=a| |b"}, "VIGIE_ALERT_TOPICS"),
         ({"VIGIE_ALERT_TOPICS": "recall=thread:"}, "VIGIE_ALERT_TOPICS"),
+        ({"VIGIE_DEMO_CALLBACK_URL": "shop.example/hook"}, "VIGIE_DEMO_CALLBACK_URL"),
+        (
+            {
+                "VIGIE_SOURCES": "crm",
+                "VIGIE_SOURCE_CRM_SECRET": "s",
+                "VIGIE_SOURCE_CRM_CALLBACK_URL": "ftp://shop.example/hook",
+            },
+            "VIGIE_SOURCE_CRM_CALLBACK_URL",
+        ),
+        ({"META_CALLBACK_URL": "https://"}, "META_CALLBACK_URL"),
+        ({"VIGIE_PUBLIC_URL": "vigie.example.com"}, "VIGIE_PUBLIC_URL"),
+        ({"SLACK_API_URL": "not a url"}, "SLACK_API_URL"),
     ],
 )
 def test_it_names_the_variable_in_errors(environ: dict[str, str], names: str) -> None:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEV_SOURCE_SECRET = "vigie-dev-secret"  # noqa: S105 - documented development default only
 DEV_SECRET_KEY = "vigie-dev-session-key"  # noqa: S105 - development only; production must set one
@@ -141,7 +142,7 @@ class Settings:
             sources=sources,
             meta_app_secret=_secret(environ, "META_APP_SECRET"),
             meta_verify_token=_secret(environ, "META_VERIFY_TOKEN"),
-            meta_callback_url=environ.get("META_CALLBACK_URL") or None,
+            meta_callback_url=_url(environ, "META_CALLBACK_URL"),
             rules_dir=Path(rules_dir) if rules_dir else None,
             host=environ.get("VIGIE_HOST", "127.0.0.1"),
             port=_int(environ, "PORT", 8000, 1, 65535),
@@ -165,7 +166,7 @@ class Settings:
             claim_lease_s=_float(environ, "VIGIE_CLAIM_LEASE", 300.0),
             slack_bot_token=_secret(environ, "SLACK_BOT_TOKEN"),
             slack_signing_secret=_secret(environ, "SLACK_SIGNING_SECRET"),
-            slack_api_url=environ.get("SLACK_API_URL") or None,
+            slack_api_url=_url(environ, "SLACK_API_URL"),
             alert_channels=_pairs(environ, "VIGIE_ALERT_CHANNELS"),
             alert_oncall_group=environ.get("VIGIE_ALERT_ONCALL_GROUP") or None,
             alert_interval_s=_float(environ, "VIGIE_ALERT_INTERVAL", 5.0),
@@ -174,7 +175,7 @@ class Settings:
             alert_backoff_max_s=_float(environ, "VIGIE_ALERT_BACKOFF_MAX", 300.0),
             alert_topics=_alert_topics(environ),
             public_url=(
-                environ.get("VIGIE_PUBLIC_URL")
+                _url(environ, "VIGIE_PUBLIC_URL")
                 or f"http://127.0.0.1:{_int(environ, 'PORT', 8000, 1, 65535)}"
             ).rstrip("/"),
             rate_limit_per_source=_int(environ, "VIGIE_RATE_LIMIT_PER_SOURCE", 1200, 1, 10**9),
@@ -241,7 +242,7 @@ def _secret(environ: Mapping[str, str], name: str) -> str | None:
 def _sources(environ: Mapping[str, str], env: str) -> dict[str, Source]:
     names = [n.strip() for n in environ.get("VIGIE_SOURCES", "").split(",") if n.strip()]
     if not names and env != "production":
-        return {"demo": Source("demo", DEV_SOURCE_SECRET, environ.get("VIGIE_DEMO_CALLBACK_URL"))}
+        return {"demo": Source("demo", DEV_SOURCE_SECRET, _url(environ, "VIGIE_DEMO_CALLBACK_URL"))}
     sources = {}
     for name in names:
         if not _NAME_RE.match(name):
@@ -250,7 +251,7 @@ def _sources(environ: Mapping[str, str], env: str) -> dict[str, Source]:
         secret = _secret(environ, f"{key}_SECRET")
         if not secret:
             raise SettingsError(f"{key}_SECRET: missing secret for source {name!r}")
-        sources[name] = Source(name, secret, environ.get(f"{key}_CALLBACK_URL") or None)
+        sources[name] = Source(name, secret, _url(environ, f"{key}_CALLBACK_URL"))
     return sources
 
 
@@ -315,6 +316,22 @@ def _alert_topics(environ: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
             )
         topics[topic] = terms
     return topics
+
+
+def _url(environ: Mapping[str, str], name: str) -> str | None:
+    """An optional http(s) URL; anything else would fail every request sent to it, for hours."""
+    raw = environ.get(name) or None
+    if raw is None:
+        return None
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        # Not echoed: a callback URL may carry a token in its query.
+        raise SettingsError(f"{name}: expected an http:// or https:// URL with a host")
+    return raw
 
 
 def _pairs(environ: Mapping[str, str], name: str, sep: str = ",") -> dict[str, str]:
