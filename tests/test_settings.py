@@ -78,6 +78,8 @@ def test_it_reads_source_secrets_from_files(tmp_path: Path) -> None:
         ({"META_CALLBACK_URL": "https://"}, "META_CALLBACK_URL"),
         ({"VIGIE_PUBLIC_URL": "vigie.example.com"}, "VIGIE_PUBLIC_URL"),
         ({"SLACK_API_URL": "not a url"}, "SLACK_API_URL"),
+        ({"VIGIE_ALERT_CHANNELS": "critcal=#war-room"}, "VIGIE_ALERT_CHANNELS"),
+        ({"VIGIE_ALERT_CHANNELS": "twitter.crisis=#x"}, "VIGIE_ALERT_CHANNELS"),
     ],
 )
 def test_it_names_the_variable_in_errors(environ: dict[str, str], names: str) -> None:
@@ -110,6 +112,13 @@ def test_it_refuses_a_rules_dir_that_is_no_folder(tmp_path: Path) -> None:
     """A VIGIE_RULES_DIR that does not exist stops start-up instead of failing every decision."""
     with pytest.raises(SettingsError, match=r"^VIGIE_RULES_DIR: .*/gone is not a folder"):
         Settings.from_env({"VIGIE_RULES_DIR": str(tmp_path / "gone")})
+
+
+def test_it_reads_alert_routes() -> None:
+    """VIGIE_ALERT_CHANNELS keys are default, a severity, a platform or platform.severity."""
+    routes = "default=#alerts,crisis=#crisis,facebook=#fb,x.crisis=#x-war-room"
+    settings = Settings.from_env({"VIGIE_ALERT_CHANNELS": routes})
+    assert settings.alert_channels["x.crisis"] == "#x-war-room"
 
 
 def test_it_keeps_database_passwords_out_of_errors() -> None:

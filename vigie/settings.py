@@ -167,7 +167,7 @@ class Settings:
             slack_bot_token=_secret(environ, "SLACK_BOT_TOKEN"),
             slack_signing_secret=_secret(environ, "SLACK_SIGNING_SECRET"),
             slack_api_url=_url(environ, "SLACK_API_URL"),
-            alert_channels=_pairs(environ, "VIGIE_ALERT_CHANNELS"),
+            alert_channels=_alert_channels(environ),
             alert_oncall_group=environ.get("VIGIE_ALERT_ONCALL_GROUP") or None,
             alert_interval_s=_float(environ, "VIGIE_ALERT_INTERVAL", 5.0),
             alert_repeat_s=_float(environ, "VIGIE_ALERT_REPEAT", 4 * 3600.0),
@@ -298,6 +298,24 @@ def _int8_models(environ: Mapping[str, str]) -> str:
     except ValueError as exc:
         raise SettingsError(f"VIGIE_TRANSFORMERS_INT8: {exc}") from None
     return raw
+
+
+def _alert_channels(environ: Mapping[str, str]) -> dict[str, str]:
+    """Slack routes; a misspelt key would quietly send a crisis to the default channel."""
+    from alerts.severity import SEVERITIES
+    from moderation.models import PLATFORMS
+
+    name = "VIGIE_ALERT_CHANNELS"
+    channels = _pairs(environ, name)
+    keys = {"default", *SEVERITIES, *PLATFORMS}
+    keys |= {f"{platform}.{severity}" for platform in PLATFORMS for severity in SEVERITIES}
+    for key in channels:
+        if key not in keys:
+            raise SettingsError(
+                f"{name}: unknown route {key!r}; use default, a severity "
+                f"({', '.join(SEVERITIES)}), a platform, or platform.severity"
+            )
+    return channels
 
 
 def _alert_topics(environ: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
