@@ -80,6 +80,7 @@ def test_it_reads_source_secrets_from_files(tmp_path: Path) -> None:
         ({"SLACK_API_URL": "not a url"}, "SLACK_API_URL"),
         ({"VIGIE_ALERT_CHANNELS": "critcal=#war-room"}, "VIGIE_ALERT_CHANNELS"),
         ({"VIGIE_ALERT_CHANNELS": "twitter.crisis=#x"}, "VIGIE_ALERT_CHANNELS"),
+        ({"REDIS_URL": "cache:6379"}, "REDIS_URL"),
     ],
 )
 def test_it_names_the_variable_in_errors(environ: dict[str, str], names: str) -> None:

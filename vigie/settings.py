@@ -122,6 +122,9 @@ class Settings:
             environ.get("DATABASE_URL") or f"sqlite:///{data_dir.resolve()}/vigie.sqlite3"
         )
         redis_url = environ.get("REDIS_URL") or None
+        if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+            # The rate limiter would refuse it on every request (a 500), the broker at start-up.
+            raise SettingsError("REDIS_URL: expected a redis://, rediss:// or unix:// URL")
         broker_url = (
             environ.get("BROKER_URL")
             or redis_url
