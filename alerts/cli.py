@@ -50,7 +50,7 @@ def _param_options(func):  # type: ignore[no-untyped-def]
 
 
 @alerts.command("detect")
-@click.argument("path", type=click.File("r", encoding="utf-8"))
+@click.argument("path", type=click.File("r", encoding="utf-8-sig"))  # Excel writes a BOM
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per alert.")
 @_param_options
 def detect_command(path, as_json: bool, **overrides) -> None:  # type: ignore[no-untyped-def]

@@ -113,3 +113,13 @@ def test_it_refuses_rows_it_cannot_bucket(tmp_path):
         path.write_text("timestamp,value\n" + rows)
         result = _detect(path)
         assert result.exit_code == 1 and message in result.output, result.output
+
+
+def test_it_reads_a_spreadsheet_export_with_a_byte_order_mark(tmp_path):
+    """Excel's "CSV UTF-8" starts with a BOM and ends lines with CRLF: it is read like any CSV."""
+    path = tmp_path / "excel.csv"
+    text = _csv(tmp_path, False).read_text().replace("\n", "\r\n")
+    path.write_bytes("\ufeff".encode() + text.encode())
+    result = _detect(path)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["2026-01-12T10:00:00+00:00 spike critical"]
