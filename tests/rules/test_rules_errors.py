@@ -9,6 +9,7 @@ from rules_helpers import book_from
 
 from rules import RulesError, load_rulebook
 from rules.check import check_directory
+from rules.engine import rulebook_from_sources
 from rules.parse import MAX_NESTING
 
 RULE = "rules:\n  - id: r\n    description: d\n"
@@ -66,6 +67,8 @@ BROKEN = [
     ("uncertainty:\n  irony_gate: {irony: 0.5}\n", 2, "unknown field 'irony'"),
     ("a: 1\na: 2\n", 2, "appears twice"),
     ("disable: [x]\n", 1, "only makes sense in a platform file"),
+    ("rules: []\n\n# a NUL \x00\n", 3, "not valid YAML: character 0x00 is not allowed"),
+    ("rules: []\n# bell \x07\n", 2, "not valid YAML: character 0x07 is not allowed"),
 ]
 
 
@@ -77,6 +80,12 @@ def test_it_names_file_line_and_problem(text: str, line: int, problem: str) -> N
     message = str(caught.value)
     assert message.startswith(f"mem/default.yaml:{line}: "), message
     assert problem in message
+
+
+def test_it_names_the_line_of_bytes_that_are_not_utf8() -> None:
+    """Invalid UTF-8 is reported on its own line, not line 1."""
+    with pytest.raises(RulesError, match=r"^mem/default.yaml:2: not UTF-8 text"):
+        rulebook_from_sources({"default": b"rules: []\n# caf\xe9\n"}, Path("mem"))
 
 
 def test_it_names_the_platform_file_that_is_broken() -> None:
