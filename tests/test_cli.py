@@ -61,3 +61,9 @@ def test_it_refuses_to_run_on_a_port_in_use(tmp_path: Path) -> None:
         output = refused(vigie("run", env=env))
     assert f"cannot listen on 127.0.0.1:{port}" in output
     assert "listening on" not in output
+
+
+def test_it_refuses_fewer_than_one_worker(tmp_path: Path) -> None:
+    """`run --workers 0` is a usage error (Celery reads 0 as one per CPU, -1 as a crash)."""
+    result = vigie("run", "--workers", "0", env={"VIGIE_DATA_DIR": str(tmp_path)})
+    assert "Invalid value for '--workers'" in refused(result, exit_code=2)

@@ -101,7 +101,13 @@ def db_revision(message: str) -> None:
 
 
 @main.command()
-@click.option("--workers", default=2, show_default=True, help="Celery worker processes.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Celery worker processes.",
+)
 def run(workers: int) -> None:
     """Migrate, then run the web server, a Celery worker and Celery beat until Ctrl-C."""
     from vigie import migrate
