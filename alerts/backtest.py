@@ -92,6 +92,10 @@ def _detection(index: int, at: float, event: Event, seen_at: float) -> Detection
     return Detection(index, at, event.kind, event.severity, s.observed, s.baseline, s.z, seen_at)
 
 
+# Ten years of minutes: the most buckets a back-test series holds (80 MB a column).
+MAX_BUCKETS = 5_256_000
+
+
 def series_from_rows(
     times: list[float], values: list[float], negatives: list[float] | None
 ) -> Series:
@@ -102,6 +106,14 @@ def series_from_rows(
     if np.any(steps <= 0):
         raise ValueError("timestamps must increase")
     bucket = int(np.median(steps))
+    if bucket < 1:
+        raise ValueError("rows are less than a second apart: buckets are whole seconds")
+    span = round((times[-1] - times[0]) / bucket) + 1
+    if span > MAX_BUCKETS:
+        # Gaps are filled with zeros: two rows years apart would allocate gigabytes.
+        raise ValueError(
+            f"the rows span {span:,} buckets of {bucket} s; at most {MAX_BUCKETS:,} (a gap?)"
+        )
     slots = np.round((np.asarray(times) - times[0]) / bucket).astype(int)
     vals = np.zeros(slots[-1] + 1)
     vals[slots] = values

@@ -58,11 +58,15 @@ def parse_click(body: bytes) -> Click:
         payload: dict[str, Any] = json.loads(form["payload"][0])
         action = payload["actions"][0]
         user = payload.get("user") or {}
-        return Click(
-            str(action["action_id"]),
-            int(action["value"]),
-            str(user.get("username") or user.get("id") or "someone"),
-        )
+        if not isinstance(user, dict):
+            raise TypeError(f"user is {type(user).__name__}, not an object")
+        incident_id = int(action["value"])
+        if not 0 < incident_id < 2**31:  # row ids are 32-bit; larger ones overflow the query
+            raise ValueError(f"no incident {incident_id}")
+        name = str(user.get("username") or user.get("id") or "someone")
+        # The column holds 128 characters, and PostgreSQL text no NUL.
+        name = name.replace("\x00", "")[:128] or "someone"
+        return Click(str(action["action_id"]), incident_id, name)
     except (KeyError, IndexError, ValueError, TypeError) as exc:
         raise InteractionError(f"not a Vigie button click: {exc}") from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from alerts import interactions, outbox, service
 from alerts.models import Incident
 from api.auth import runtime, signed_source
 from api.errors import ApiError
+from moderation.models import PLATFORMS
 
 bp = Blueprint("alerts", __name__)
 
@@ -82,6 +84,7 @@ def create_silence() -> ResponseReturnValue:
         raise ApiError(400, "bad_request", "ends_at: out of range") from None
     platform, topic = _text(data, "platform", 16), _text(data, "topic", 64)
     reason = _text(data, "reason", 100_000) or ""
+    _matches_something(data, platform, topic, runtime().settings.alert_topics)
     with runtime().sessions.begin() as session:
         try:
             silence = interactions.add_silence(
@@ -90,6 +93,27 @@ def create_silence() -> ResponseReturnValue:
         except interactions.InteractionError as exc:
             raise ApiError(400, "bad_request", str(exc)) from None
         return jsonify({"id": silence.id, "ends_at": silence.ends_at.isoformat()}), 201
+
+
+SILENCE_FIELDS = ("ends_at", "platform", "topic", "reason")
+
+
+def _matches_something(
+    data: dict[str, Any], platform: str | None, topic: str | None, topics: Mapping[str, Any]
+) -> None:
+    """Refuse a silence that could never match: a misspelt field, platform or topic."""
+    unknown = sorted(set(data) - set(SILENCE_FIELDS))
+    if unknown:
+        raise ApiError(400, "bad_request", f"unknown field(s): {', '.join(unknown)}")
+    if platform is not None and platform not in PLATFORMS:
+        raise ApiError(400, "bad_request", f"platform: expected one of {', '.join(PLATFORMS)}")
+    if topic is not None and topic not in topics:
+        configured = ", ".join(topics) or "none"
+        raise ApiError(
+            400,
+            "bad_request",
+            f"topic: no topic {topic!r} in VIGIE_ALERT_TOPICS (configured: {configured})",
+        )
 
 
 def _text(data: dict[str, Any], key: str, max_chars: int) -> str | None:

@@ -257,10 +257,14 @@ def paths() -> dict[str, Any]:
                             "schema": {
                                 "type": "object",
                                 "required": ["ends_at"],
+                                "additionalProperties": False,
                                 "properties": {
                                     "ends_at": {"type": "string", "format": "date-time"},
-                                    "platform": {"type": ["string", "null"]},
-                                    "topic": {"type": ["string", "null"]},
+                                    "platform": {"enum": [*PLATFORMS, None]},
+                                    "topic": {
+                                        "type": ["string", "null"],
+                                        "description": "a topic of VIGIE_ALERT_TOPICS",
+                                    },
                                     "reason": {"type": "string"},
                                 },
                             }

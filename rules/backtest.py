@@ -85,12 +85,21 @@ class Report:
     rules: tuple[RuleQuality, ...] = field(default=())
 
 
+_LONGEST = timedelta(days=36500)
+
+
 def parse_since(text: str) -> timedelta:
     """'30d', '12h', '90m', '2w' -> a timedelta; ValueError otherwise."""
     found = _SINCE.match(text)
     if not found or int(found.group(1)) == 0:
         raise ValueError(f"expected a duration such as 30d, 12h, 90m or 2w, got {text!r}")
-    return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
+    try:
+        window = timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
+    except OverflowError:
+        window = timedelta.max
+    if window > _LONGEST:  # now - window must stay a date
+        raise ValueError(f"expected a duration of at most 100 years (36500d), got {text!r}")
+    return window
 
 
 def backtest(

@@ -30,20 +30,27 @@ def check_directory(directory: Path) -> CheckResult:
     warnings = [
         f"{path}: ignored (rule files end in .yaml)" for path in sorted(directory.glob("*.yml"))
     ]
-    sources = {path.stem: path.read_bytes() for path in sorted(directory.glob("*.yaml"))}
+    errors: list[str] = []
+    sources: dict[str, bytes] = {}
+    unreadable: set[str] = set()
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            sources[path.stem] = path.read_bytes()
+        except OSError as exc:  # a folder, a dangling link, no permission
+            errors.append(f"{path}: cannot read: {exc.strerror or exc}")
+            unreadable.add(path.stem)
     warnings += [
         f"{directory / (name + '.yaml')}: no platform is called {name!r}; this file is never used"
         for name in sources
         if name not in KNOWN_PLATFORMS
     ]
-    errors: list[str] = []
     files: dict[str, RuleFile] = {}
     for name, content in sources.items():
         try:
             files[name] = parse_source(directory, name, content)
         except RulesError as exc:
             errors.append(str(exc))
-    if "default" not in sources:
+    if "default" not in sources and "default" not in unreadable:
         errors.append(f"{directory}: no default.yaml")
     if errors:
         return CheckResult(None, tuple(errors), tuple(warnings))

@@ -40,6 +40,9 @@ UNCERTAINTY_KEYS = ("band", "min_confidence", "irony_gate", "queue_priority")
 IRONY_GATE_KEYS = ("irony_at_least", "toxicity_below")
 TEXT_KEYS = ("words", "phrases", "regex", "raw_regex")
 COMBINATORS = ("all", "any", "not")
+# all/any/not levels in one rule: conditions are parsed and evaluated recursively, so a bound
+# keeps a hostile or generated file from exhausting the stack of the worker that evaluates it.
+MAX_NESTING = 16
 CONDITION_KEYS = (
     *SCORE_FIELDS, "sentiment", "language", *TEXT_KEYS, *FACT_FIELDS, "parent_action",
     *COMBINATORS,
@@ -244,19 +247,25 @@ def _rule_queue_priority(
     return {"review": "normal", "escalate": "urgent"}.get(action or "")
 
 
-def _condition_map(where: _Where, parent: LineDict, key: str, context: str) -> Condition:
-    """A mapping of conditions, all of which must hold."""
+def _condition_map(
+    where: _Where, parent: LineDict, key: str, context: str, depth: int = 1
+) -> Condition:
+    """A mapping of conditions, all of which must hold; `depth` counts enclosing mappings."""
     data = parent[key]
     line = parent.line_of(key)
     if not isinstance(data, LineDict) or not data:
         raise where.error(line, f"{context}: '{key}' is a non-empty mapping of conditions")
+    if depth > MAX_NESTING:
+        raise where.error(line, f"{context}: conditions nest more than {MAX_NESTING} levels deep")
     children: list[Condition] = []
     for name, value in data.items():
-        children.append(_condition(where, data, name, value, context))
+        children.append(_condition(where, data, name, value, context, depth))
     return children[0] if len(children) == 1 else All(tuple(children))
 
 
-def _condition(where: _Where, data: LineDict, name: str, value: Any, context: str) -> Condition:
+def _condition(
+    where: _Where, data: LineDict, name: str, value: Any, context: str, depth: int = 1
+) -> Condition:
     line = data.line_of(name)
 
     def err(problem: str) -> RulesError:
@@ -309,10 +318,10 @@ def _condition(where: _Where, data: LineDict, name: str, value: Any, context: st
                 raise err(f"each item of '{name}' is a mapping of conditions")
             holder = LineDict(item=item)
             holder.line, holder.lines = item.line, {"item": item.line}
-            children.append(_condition_map(where, holder, "item", context))
+            children.append(_condition_map(where, holder, "item", context, depth + 1))
         return All(tuple(children)) if name == "all" else Any_(tuple(children))
     if name == "not":
-        return Not(_condition_map(where, data, "not", context))
+        return Not(_condition_map(where, data, "not", context, depth + 1))
     raise err(f"unknown condition {name!r} (expected one of: {', '.join(CONDITION_KEYS)})")
 
 

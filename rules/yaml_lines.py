@@ -58,5 +58,20 @@ def load(text: str | bytes) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         raise YAMLLineError(line, f"not valid YAML: {exc.problem or exc.context}") from None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(text, exc) from None
     except yaml.YAMLError as exc:
         raise YAMLLineError(1, f"not valid YAML: {exc}") from None
+    except RecursionError:
+        # PyYAML composes nested nodes recursively: thousands of levels exhaust the stack.
+        raise YAMLLineError(1, "not valid YAML: nested too deeply") from None
+
+
+def _reader_error(text: str | bytes, exc: yaml.reader.ReaderError) -> YAMLLineError:
+    """Bytes that are not UTF-8, or a control character, on the line where they are."""
+    if exc.encoding != "unicode" and isinstance(text, bytes):
+        # The file could not be decoded: the position counts bytes.
+        return YAMLLineError(text[: exc.position].count(b"\n") + 1, "not UTF-8 text")
+    decoded = text.decode("utf-8") if isinstance(text, bytes) else text
+    line = decoded[: exc.position].count("\n") + 1
+    return YAMLLineError(line, f"not valid YAML: character 0x{exc.character:02x} is not allowed")

@@ -58,12 +58,75 @@ def test_it_reads_source_secrets_from_files(tmp_path: Path) -> None:
         ({"VIGIE_LANGUAGE_WEIGHTS": "fr=lots"}, "VIGIE_LANGUAGE_WEIGHTS"),
         ({"VIGIE_LANGUAGE_WEIGHTS": "fr=0"}, "VIGIE_LANGUAGE_WEIGHTS"),
         ({"VIGIE_LANGUAGE_WEIGHTS": "fr"}, "VIGIE_LANGUAGE_WEIGHTS"),
+        ({"VIGIE_SWEEP_INTERVAL": "nan"}, "VIGIE_SWEEP_INTERVAL"),
+        ({"VIGIE_CLAIM_LEASE": "inf"}, "VIGIE_CLAIM_LEASE"),
+        ({"VIGIE_ENQUEUE_WAIT": "nan"}, "VIGIE_ENQUEUE_WAIT"),
+        ({"DATABASE_URL": "garbage"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "mysql://u:p@db/vigie"}, "DATABASE_URL"),
+        ({"VIGIE_ALERT_TOPICS": "launch=|"}, "VIGIE_ALERT_TOPICS"),
+        ({"VIGIE_ALERT_TOPICS": "launch=a| |b"}, "VIGIE_ALERT_TOPICS"),
+        ({"VIGIE_ALERT_TOPICS": "recall=thread:"}, "VIGIE_ALERT_TOPICS"),
+        ({"VIGIE_DEMO_CALLBACK_URL": "shop.example/hook"}, "VIGIE_DEMO_CALLBACK_URL"),
+        (
+            {
+                "VIGIE_SOURCES": "crm",
+                "VIGIE_SOURCE_CRM_SECRET": "s",
+                "VIGIE_SOURCE_CRM_CALLBACK_URL": "ftp://shop.example/hook",
+            },
+            "VIGIE_SOURCE_CRM_CALLBACK_URL",
+        ),
+        ({"META_CALLBACK_URL": "https://"}, "META_CALLBACK_URL"),
+        ({"VIGIE_PUBLIC_URL": "vigie.example.com"}, "VIGIE_PUBLIC_URL"),
+        ({"SLACK_API_URL": "not a url"}, "SLACK_API_URL"),
+        ({"VIGIE_ALERT_CHANNELS": "critcal=#war-room"}, "VIGIE_ALERT_CHANNELS"),
+        ({"VIGIE_ALERT_CHANNELS": "twitter.crisis=#x"}, "VIGIE_ALERT_CHANNELS"),
+        ({"REDIS_URL": "cache:6379"}, "REDIS_URL"),
     ],
 )
 def test_it_names_the_variable_in_errors(environ: dict[str, str], names: str) -> None:
     """A malformed or missing setting raises an error naming the variable."""
     with pytest.raises(SettingsError, match=names):
         Settings.from_env(environ)
+
+
+def test_it_names_a_secret_file_that_is_not_utf8(tmp_path: Path) -> None:
+    """A *_FILE secret that is not UTF-8 text is an error naming the variable."""
+    (tmp_path / "dsn").write_bytes(b"\xff\xfe not text")
+    with pytest.raises(SettingsError, match=r"^SENTRY_DSN_FILE: .*not UTF-8"):
+        Settings.from_env({"SENTRY_DSN_FILE": str(tmp_path / "dsn")})
+
+
+def test_it_refuses_a_data_dir_that_is_a_file(tmp_path: Path) -> None:
+    """VIGIE_DATA_DIR naming a file stops start-up naming the variable."""
+    (tmp_path / "var").write_text("")
+    with pytest.raises(SettingsError, match=r"^VIGIE_DATA_DIR: .* is not a folder"):
+        Settings.from_env({"VIGIE_DATA_DIR": str(tmp_path / "var")})
+
+
+def test_it_trims_the_terms_of_alert_topics() -> None:
+    """Spaces around `|` are not part of a topic's terms (" new phone " matched no comment)."""
+    settings = Settings.from_env({"VIGIE_ALERT_TOPICS": "launch= #launch | new phone ;recall=x"})
+    assert settings.alert_topics == {"launch": ("#launch", "new phone"), "recall": ("x",)}
+
+
+def test_it_refuses_a_rules_dir_that_is_no_folder(tmp_path: Path) -> None:
+    """A VIGIE_RULES_DIR that does not exist stops start-up instead of failing every decision."""
+    with pytest.raises(SettingsError, match=r"^VIGIE_RULES_DIR: .*/gone is not a folder"):
+        Settings.from_env({"VIGIE_RULES_DIR": str(tmp_path / "gone")})
+
+
+def test_it_reads_alert_routes() -> None:
+    """VIGIE_ALERT_CHANNELS keys are default, a severity, a platform or platform.severity."""
+    routes = "default=#alerts,crisis=#crisis,facebook=#fb,x.crisis=#x-war-room"
+    settings = Settings.from_env({"VIGIE_ALERT_CHANNELS": routes})
+    assert settings.alert_channels["x.crisis"] == "#x-war-room"
+
+
+def test_it_keeps_database_passwords_out_of_errors() -> None:
+    """A refused DATABASE_URL is named by its scheme, never echoed with its password."""
+    with pytest.raises(SettingsError, match="DATABASE_URL") as caught:
+        Settings.from_env({"DATABASE_URL": "mysql://vigie:hunter2@db/vigie"})
+    assert "hunter2" not in str(caught.value)
 
 
 def test_it_reads_the_load_settings() -> None:

@@ -22,7 +22,36 @@ def load_settings() -> Settings:
         raise click.ClickException(f"configuration: {exc}") from None
 
 
-@click.group()
+class _Commands(click.Group):
+    """The `vigie` group: a database that is down or not migrated is a message, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as exc:
+            raise _database_error(exc) from None
+
+
+def _database_error(exc: Exception) -> click.ClickException:
+    """One line naming the database (password masked) and what it answered."""
+    from sqlalchemy.exc import OperationalError
+
+    orig = getattr(exc, "orig", None) or exc
+    answer = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    missing = "no such table" in answer or type(orig).__name__ == "UndefinedTable"
+    if not (missing or isinstance(exc, OperationalError)):
+        raise exc  # a programming error of ours: keep the traceback
+    hint = "; create the tables with `vigie db upgrade`" if missing else ""
+    try:
+        url = _safe_url(load_settings().database_url)
+    except click.ClickException:
+        url = "(DATABASE_URL)"
+    return click.ClickException(f"database {url}: {answer}{hint}")
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """Vigie: moderation and crisis alerts for social media teams."""
 
@@ -36,10 +65,15 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Create or migrate the database to the latest schema."""
+    from alembic.util import CommandError
+
     from vigie import migrate
 
     settings = load_settings()
-    migrate.upgrade(settings.database_url, revision)
+    try:
+        migrate.upgrade(settings.database_url, revision)
+    except CommandError as exc:  # an unknown or ambiguous --revision
+        raise click.ClickException(str(exc)) from None
     click.echo(f"database at {_safe_url(settings.database_url)} is up to date")
 
 
@@ -67,12 +101,19 @@ def db_revision(message: str) -> None:
 
 
 @main.command()
-@click.option("--workers", default=2, show_default=True, help="Celery worker processes.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Celery worker processes.",
+)
 def run(workers: int) -> None:
     """Migrate, then run the web server, a Celery worker and Celery beat until Ctrl-C."""
     from vigie import migrate
 
     settings = load_settings()
+    _check_bind(settings.host, settings.port)
     migrate.upgrade(settings.database_url)
     python = sys.executable
     bind = f"{settings.host}:{settings.port}"
@@ -90,7 +131,8 @@ def run(workers: int) -> None:
         for name, cmd in commands.items()
     }
     _wait_for_web(f"http://{bind}/healthz", processes["web"])
-    _banner(settings, bind)
+    if processes["web"].poll() is None:
+        _banner(settings, bind)
     stopping = False
 
     def stop(_signum: int, _frame: object) -> None:
@@ -115,6 +157,21 @@ def run(workers: int) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
     sys.exit(exit_code)
+
+
+def _check_bind(host: str, port: int) -> None:
+    """Fail before starting anything if the web server could not listen on host:port."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} (set PORT or VIGIE_HOST)"
+        ) from None
 
 
 def _niced(increment: int) -> Callable[[], None] | None:
@@ -168,7 +225,13 @@ def _safe_url(url: str) -> str:
 @main.command()
 @click.option("--url", default=None, help="Vigie's base URL (default: http://HOST:PORT).")
 @click.option("--source", default=None, help="Source name (default: the only configured one).")
-@click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for decisions.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for decisions.",
+)
 def demo(url: str | None, source: str | None, timeout: float) -> None:
     """Push sample EN/FR comments through the signed webhook and print the decisions."""
     from vigie.demo import DemoClient, run_demo
@@ -209,7 +272,9 @@ def retention() -> None:
 
 
 @retention.command("purge")
-@click.option("--days", type=click.IntRange(min=1), help="override VIGIE_RETENTION_DAYS")
+@click.option(
+    "--days", type=click.IntRange(1, 36500), help="override VIGIE_RETENTION_DAYS (1 to 36,500)"
+)
 def retention_purge(days: int | None) -> None:
     """Blank comments older than N days (text, author handle) and their quotes in alert messages."""
     from alerts import retention as alert_retention

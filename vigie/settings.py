@@ -6,10 +6,12 @@ can also be given as a file: `X_FILE=/run/secrets/x` instead of `X=...`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEV_SOURCE_SECRET = "vigie-dev-secret"  # noqa: S105 - documented development default only
 DEV_SECRET_KEY = "vigie-dev-session-key"  # noqa: S105 - development only; production must set one
@@ -114,15 +116,15 @@ class Settings:
         """Build settings from an environment mapping; raise SettingsError naming the bad variable."""
         env = _choice(environ, "VIGIE_ENV", ("development", "production", "test"), "development")
         data_dir = Path(environ.get("VIGIE_DATA_DIR", "var")).expanduser()
-        database_url = (
+        if data_dir.exists() and not data_dir.is_dir():
+            raise SettingsError(f"VIGIE_DATA_DIR: {data_dir} is not a folder")
+        database_url = _database_url(
             environ.get("DATABASE_URL") or f"sqlite:///{data_dir.resolve()}/vigie.sqlite3"
         )
-        if database_url.startswith("postgres://"):
-            # Heroku-style URLs; SQLAlchemy only knows the long scheme.
-            database_url = "postgresql://" + database_url[len("postgres://") :]
-        if database_url.startswith("postgresql://"):
-            database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
         redis_url = environ.get("REDIS_URL") or None
+        if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+            # The rate limiter would refuse it on every request (a 500), the broker at start-up.
+            raise SettingsError("REDIS_URL: expected a redis://, rediss:// or unix:// URL")
         broker_url = (
             environ.get("BROKER_URL")
             or redis_url
@@ -130,6 +132,9 @@ class Settings:
         )
         sources = _sources(environ, env)
         rules_dir = environ.get("VIGIE_RULES_DIR")
+        if rules_dir and not Path(rules_dir).is_dir():
+            # Otherwise every decision fails on "no default.yaml" until the folder appears.
+            raise SettingsError(f"VIGIE_RULES_DIR: {rules_dir} is not a folder")
         settings = cls(
             env=env,
             data_dir=data_dir,
@@ -140,7 +145,7 @@ class Settings:
             sources=sources,
             meta_app_secret=_secret(environ, "META_APP_SECRET"),
             meta_verify_token=_secret(environ, "META_VERIFY_TOKEN"),
-            meta_callback_url=environ.get("META_CALLBACK_URL") or None,
+            meta_callback_url=_url(environ, "META_CALLBACK_URL"),
             rules_dir=Path(rules_dir) if rules_dir else None,
             host=environ.get("VIGIE_HOST", "127.0.0.1"),
             port=_int(environ, "PORT", 8000, 1, 65535),
@@ -164,19 +169,16 @@ class Settings:
             claim_lease_s=_float(environ, "VIGIE_CLAIM_LEASE", 300.0),
             slack_bot_token=_secret(environ, "SLACK_BOT_TOKEN"),
             slack_signing_secret=_secret(environ, "SLACK_SIGNING_SECRET"),
-            slack_api_url=environ.get("SLACK_API_URL") or None,
-            alert_channels=_pairs(environ, "VIGIE_ALERT_CHANNELS"),
+            slack_api_url=_url(environ, "SLACK_API_URL"),
+            alert_channels=_alert_channels(environ),
             alert_oncall_group=environ.get("VIGIE_ALERT_ONCALL_GROUP") or None,
             alert_interval_s=_float(environ, "VIGIE_ALERT_INTERVAL", 5.0),
             alert_repeat_s=_float(environ, "VIGIE_ALERT_REPEAT", 4 * 3600.0),
             alert_escalate_after_s=_float(environ, "VIGIE_ALERT_ESCALATE_AFTER", 900.0),
             alert_backoff_max_s=_float(environ, "VIGIE_ALERT_BACKOFF_MAX", 300.0),
-            alert_topics={
-                name: tuple(t for t in terms.split("|") if t)
-                for name, terms in _pairs(environ, "VIGIE_ALERT_TOPICS", ";").items()
-            },
+            alert_topics=_alert_topics(environ),
             public_url=(
-                environ.get("VIGIE_PUBLIC_URL")
+                _url(environ, "VIGIE_PUBLIC_URL")
                 or f"http://127.0.0.1:{_int(environ, 'PORT', 8000, 1, 65535)}"
             ).rstrip("/"),
             rate_limit_per_source=_int(environ, "VIGIE_RATE_LIMIT_PER_SOURCE", 1200, 1, 10**9),
@@ -204,6 +206,29 @@ class Settings:
         return settings
 
 
+def _database_url(url: str) -> str:
+    """The SQLAlchemy URL for DATABASE_URL: SQLite or PostgreSQL (driven by psycopg 3)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if url.startswith("postgres://"):
+        # Heroku-style URLs; SQLAlchemy only knows the long scheme.
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    # Errors name the scheme at most: the URL may hold a password.
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise SettingsError(
+            "DATABASE_URL: not a database URL (expected postgresql://user:pass@host/db or "
+            "sqlite:///path)"
+        ) from None
+    if backend not in ("sqlite", "postgresql"):
+        raise SettingsError(f"DATABASE_URL: Vigie runs on PostgreSQL or SQLite, not {backend!r}")
+    return url
+
+
 def _secret(environ: Mapping[str, str], name: str) -> str | None:
     """Read NAME, or the file named by NAME_FILE (trailing newline stripped)."""
     path = environ.get(f"{name}_FILE")
@@ -212,13 +237,15 @@ def _secret(environ: Mapping[str, str], name: str) -> str | None:
             return Path(path).read_text(encoding="utf-8").rstrip("\r\n") or None
         except OSError as exc:
             raise SettingsError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from exc
+        except UnicodeDecodeError:
+            raise SettingsError(f"{name}_FILE: {path} is not UTF-8 text") from None
     return environ.get(name) or None
 
 
 def _sources(environ: Mapping[str, str], env: str) -> dict[str, Source]:
     names = [n.strip() for n in environ.get("VIGIE_SOURCES", "").split(",") if n.strip()]
     if not names and env != "production":
-        return {"demo": Source("demo", DEV_SOURCE_SECRET, environ.get("VIGIE_DEMO_CALLBACK_URL"))}
+        return {"demo": Source("demo", DEV_SOURCE_SECRET, _url(environ, "VIGIE_DEMO_CALLBACK_URL"))}
     sources = {}
     for name in names:
         if not _NAME_RE.match(name):
@@ -227,7 +254,7 @@ def _sources(environ: Mapping[str, str], env: str) -> dict[str, Source]:
         secret = _secret(environ, f"{key}_SECRET")
         if not secret:
             raise SettingsError(f"{key}_SECRET: missing secret for source {name!r}")
-        sources[name] = Source(name, secret, environ.get(f"{key}_CALLBACK_URL") or None)
+        sources[name] = Source(name, secret, _url(environ, f"{key}_CALLBACK_URL"))
     return sources
 
 
@@ -273,6 +300,58 @@ def _int8_models(environ: Mapping[str, str]) -> str:
         parse_int8(raw, parse_specs(environ.get("VIGIE_TRANSFORMERS_MODELS", "")))
     except ValueError as exc:
         raise SettingsError(f"VIGIE_TRANSFORMERS_INT8: {exc}") from None
+    return raw
+
+
+def _alert_channels(environ: Mapping[str, str]) -> dict[str, str]:
+    """Slack routes; a misspelt key would quietly send a crisis to the default channel."""
+    from alerts.severity import SEVERITIES
+    from moderation.models import PLATFORMS
+
+    name = "VIGIE_ALERT_CHANNELS"
+    channels = _pairs(environ, name)
+    keys = {"default", *SEVERITIES, *PLATFORMS}
+    keys |= {f"{platform}.{severity}" for platform in PLATFORMS for severity in SEVERITIES}
+    for key in channels:
+        if key not in keys:
+            raise SettingsError(
+                f"{name}: unknown route {key!r}; use default, a severity "
+                f"({', '.join(SEVERITIES)}), a platform, or platform.severity"
+            )
+    return channels
+
+
+def _alert_topics(environ: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """`launch=#launch|new phone;recall=thread:1234` into {"launch": ("#launch", "new phone"), ...}.
+
+    Terms are trimmed; an empty term (which every comment contains) or a bare `thread:` is an
+    error rather than a topic that matches everything or nothing.
+    """
+    name = "VIGIE_ALERT_TOPICS"
+    topics = {}
+    for topic, raw in _pairs(environ, name, ";").items():
+        terms = tuple(term.strip() for term in raw.split("|"))
+        if not all(terms) or "thread:" in terms:
+            raise SettingsError(
+                f"{name}: {topic}: expected terms or thread:<id> separated by |, got {raw!r}"
+            )
+        topics[topic] = terms
+    return topics
+
+
+def _url(environ: Mapping[str, str], name: str) -> str | None:
+    """An optional http(s) URL; anything else would fail every request sent to it, for hours."""
+    raw = environ.get(name) or None
+    if raw is None:
+        return None
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        # Not echoed: a callback URL may carry a token in its query.
+        raise SettingsError(f"{name}: expected an http:// or https:// URL with a host")
     return raw
 
 
@@ -324,8 +403,9 @@ def _float(
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name}: expected a number, got {raw!r}") from None
-    if value < 0 or (value == 0 and not allow_zero):
-        raise SettingsError(f"{name}: must be positive, got {raw!r}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        # nan and inf parse as floats, but no timer or lease can be built from them.
+        raise SettingsError(f"{name}: must be a positive finite number, got {raw!r}")
     return value
 
 

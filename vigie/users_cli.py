@@ -88,7 +88,7 @@ def token(username: str, name: str, scopes: tuple[str, ...]) -> None:
 
 
 @users.command("revoke-token")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=click.IntRange(1, 2**63 - 1))
 def revoke_token(token_id: int) -> None:
     """Revoke an API token by its id (printed by `vigie users list`)."""
     from moderation.review.models import ApiToken

@@ -28,8 +28,8 @@ class AccountError(ValueError):
 def create_user(session: Session, username: str, password: str, role: Role, now: datetime) -> User:
     """Add an account; usernames are unique and passwords at least 12 characters."""
     username = username.strip()
-    if not username or len(username) > 64:
-        raise AccountError("username must be 1 to 64 characters")
+    if not 1 <= len(username) <= 64 or not username.isprintable():
+        raise AccountError("username must be 1 to 64 printable characters")
     if len(password) < 12:
         raise AccountError("password must be at least 12 characters")
     if session.scalars(select(User).where(User.username == username)).first() is not None:
@@ -70,6 +70,10 @@ def create_token(
     session: Session, user: User, name: str, scopes: list[str], now: datetime
 ) -> NewToken:
     """Issue a token for a client acting as `user`; return the secret once."""
+    name = name.strip()
+    if not 1 <= len(name) <= 64 or not name.isprintable():
+        # 64: the column's size (PostgreSQL refuses longer); printable: `users list` shows it.
+        raise AccountError("token name must be 1 to 64 printable characters")
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
         raise AccountError(f"scopes must be among {', '.join(SCOPES)}; got {scopes}")

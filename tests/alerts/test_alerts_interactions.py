@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from alerts.models import AlertMessage, Incident, Silence
+from alerts.view import build_view
 from api.app import create_app
 from moderation.signing import vigie_signature
 from vigie.runtime import Runtime
@@ -126,3 +127,75 @@ def test_it_silences_the_platform_from_slack(client, sessions):
         silence = session.scalar(select(Silence))
     assert (silence.platform, silence.topic, silence.created_by) == ("x", None, "marie")
     assert silence.ends_at > datetime.now(UTC) + timedelta(hours=3, minutes=59)
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"platform": "twitter"}, "platform: expected one of facebook, instagram, x"),
+        ({"topic": "lauch"}, "topic: no topic 'lauch' in VIGIE_ALERT_TOPICS"),
+        ({"platfrom": "x"}, "unknown field(s): platfrom"),
+    ],
+)
+def test_it_refuses_a_silence_that_would_silence_nothing(client, sessions, fields, problem):
+    """A misspelt platform, topic or field is a 400, not a 201 for a silence that never matches."""
+    ends_at = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    body = json.dumps({"ends_at": ends_at, **fields}).encode()
+    headers = {
+        "X-Vigie-Signature": vigie_signature("demo-secret", body, int(time.time())),
+        "Content-Type": "application/json",
+    }
+    response = client.post("/v1/alerts/silences", data=body, headers=headers)
+    assert (response.status_code, response.get_json()["error"]) == (400, "bad_request")
+    assert problem in response.get_json()["detail"]
+    with sessions() as session:
+        assert session.scalar(select(Silence)) is None
+
+
+def signed_click(client, payload):
+    """POST a Slack interaction with any payload, validly signed."""
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    ts = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+    headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}",
+               "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
+    return client.post("/slack/interactions", data=body, headers=headers)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"user": "marie", "actions": [{"action_id": "ack", "value": "1"}]},
+        {"user": {"id": "U1"}, "actions": [{"action_id": "ack", "value": str(2**70)}]},
+        {"user": {"id": "U1"}, "actions": ["ack"]},
+    ],
+)
+def test_it_answers_400_for_a_signed_click_of_the_wrong_shape(client, sessions, payload):
+    """A signed payload that is no Vigie button click is a 400 naming it, never a 500."""
+    firing_incident(sessions)
+    response = signed_click(client, payload)
+    assert response.status_code == 400, response.data
+    assert response.get_json()["error"] == "bad_interaction"
+
+
+def test_it_stores_a_slack_user_name_the_database_can_hold(client, sessions):
+    """A user name is clipped to the column (128) and loses NULs, which PostgreSQL refuses."""
+    incident_id = firing_incident(sessions)
+    user = {"id": "U1", "username": "m\x00" + "a" * 300}
+    payload = {"user": user, "actions": [{"action_id": "ack", "value": str(incident_id)}]}
+    assert signed_click(client, payload).status_code == 200
+    with sessions() as session:
+        assert session.get(Incident, incident_id).acknowledged_by == "m" + "a" * 127
+
+
+def test_it_links_alerts_to_a_page_that_exists(client, sessions):
+    """The alert's review link opens the platform's review queue (after login), not a 404."""
+    incident_id = firing_incident(sessions)
+    with sessions() as session:
+        view = build_view(
+            session, session.get(Incident, incident_id), datetime.now(UTC), "http://v"
+        )
+    assert view.review_url.startswith("http://v/")
+    response = client.get(view.review_url.removeprefix("http://v"))
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert "platform=x" in view.review_url

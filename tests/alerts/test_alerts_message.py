@@ -5,7 +5,7 @@ from alerts.message import MAX_SECTION, AlertView, headline, plain_text, slack_b
 VIEW = AlertView(
     incident_id=42, platform="facebook", topic="launch", kind="spike", severity="crisis",
     status="firing", opened_at=datetime(2026, 11, 24, 12, 0, tzinfo=UTC), observed=84,
-    baseline=7, window_min=5, review_url="http://vigie/review?incident=42", share=0.6,
+    baseline=7, window_min=5, review_url="http://vigie/queue?incident=42", share=0.6,
     baseline_share=0.15, history=(1, 2, 1, 3, 20, 40), top_terms=("refund", "broken"),
     samples=("worst launch ever", "b*****t, give me my money back"),
 )  # fmt: skip
@@ -25,7 +25,7 @@ def test_it_builds_blocks_with_figures_samples_link_and_buttons():
     text = str(payload["blocks"])
     assert payload["text"] == headline(VIEW)
     assert "Negative share:* 60%" in text and "worst launch ever" in text
-    assert "http://vigie/review?incident=42" in text
+    assert "http://vigie/queue?incident=42" in text
     actions = payload["blocks"][-1]
     assert [e["action_id"] for e in actions["elements"]] == [
         "ack",

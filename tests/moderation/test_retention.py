@@ -138,3 +138,11 @@ def test_it_purges_from_the_beat_task(runtime: Runtime) -> None:
     app.tasks["vigie.retention_purge"].apply().get()
     with runtime.sessions() as session:
         assert session.scalars(select(Comment.text)).all() == [""]
+
+
+def test_it_refuses_more_days_than_the_setting_allows(tmp_path: Path) -> None:
+    """`purge --days` past 36,500 (VIGIE_RETENTION_DAYS's bound) is a usage error, not an overflow."""
+    env = {"VIGIE_DATA_DIR": str(tmp_path), "VIGIE_ENV": "test"}
+    result = CliRunner().invoke(main, ["retention", "purge", "--days", "99999999999"], env=env)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 2 and "Invalid value for '--days'" in result.output

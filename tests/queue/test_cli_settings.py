@@ -99,3 +99,37 @@ def test_it_revokes_tokens_and_deactivates_accounts(tmp_path: Path) -> None:
         assert accounts.authenticate(session, "mia", "x" * 12) is None
     rt.close()
     assert "revoked" in runner.invoke(main, ["users", "list"], env=env).output
+
+
+def test_it_refuses_a_token_id_no_row_can_have(tmp_path: Path) -> None:
+    """`revoke-token` with an id past 64 bits is a usage error, not an OverflowError."""
+    result = CliRunner().invoke(main, ["users", "revoke-token", str(2**70)], env=_env(tmp_path))
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 2
+    assert "Invalid value for 'TOKEN_ID'" in result.output
+
+
+@pytest.mark.parametrize("name", ["", "  ", "x" * 65, "crm\x1b[2J"])
+def test_it_refuses_a_token_name_that_is_empty_too_long_or_unprintable(
+    tmp_path: Path, name: str
+) -> None:
+    """Token names are 1 to 64 printable characters (the column's size; no terminal escapes)."""
+    env = _env(tmp_path)
+    runner = CliRunner()
+    runner.invoke(main, ["users", "create", "mia", "--password", "x" * 12], env=env)
+    result = runner.invoke(main, ["users", "token", "mia", "--name", name], env=env)
+    assert result.exit_code == 1
+    assert "token name must be 1 to 64 printable characters" in result.output
+    rt = Runtime(make_settings(tmp_path))
+    with rt.sessions() as session:
+        assert session.scalars(select(ApiToken)).first() is None
+    rt.close()
+
+
+def test_it_refuses_a_username_with_control_characters(tmp_path: Path) -> None:
+    """A username is printable: an escape sequence would rewrite the terminal or the audit log."""
+    result = CliRunner().invoke(
+        main, ["users", "create", "mia\x1b[2J", "--password", "x" * 12], env=_env(tmp_path)
+    )
+    assert result.exit_code == 1
+    assert "username must be 1 to 64 printable characters" in result.output

@@ -50,6 +50,13 @@ def test_it_refuses_bad_durations(text: str) -> None:
         parse_since(text)
 
 
+@pytest.mark.parametrize("text", ["99999999999d", "1000000w", "5300w"])
+def test_it_refuses_durations_over_a_hundred_years(text: str) -> None:
+    """A window no clock can subtract is refused like any bad duration, not an OverflowError."""
+    with pytest.raises(ValueError, match="at most 100 years"):
+        parse_since(text)
+
+
 def test_it_counts_changed_decisions_by_action_with_examples() -> None:
     """Changes are counted per (before, after) pair; examples are capped per pair."""
     items = [item(i, 0.8, f"text {i}") for i in range(5)] + [item(9, 0.1), item(10, 0.95)]

@@ -130,3 +130,12 @@ def test_it_hands_real_reply_depth_and_parent_decision_to_the_rules(tmp_path: Pa
         actions = [d.action for d in session.scalars(select(Decision).order_by(Decision.id))]
     assert actions == ["remove", "approve", "review", "review"]
     engine.dispose()
+
+
+def test_it_exits_1_naming_a_rule_file_that_cannot_be_read(rules_dir: Path) -> None:
+    """A dangling x.yaml link is an `error:` line and exit 1, not a traceback."""
+    (rules_dir / "default.yaml").write_text("rules: []\n")
+    (rules_dir / "x.yaml").symlink_to(rules_dir / "gone.yaml")
+    code, output = run("check", str(rules_dir))
+    assert code == 1
+    assert f"error: {rules_dir}/x.yaml: cannot read: No such file or directory" in output

@@ -9,6 +9,8 @@ from rules_helpers import book_from
 
 from rules import RulesError, load_rulebook
 from rules.check import check_directory
+from rules.engine import rulebook_from_sources
+from rules.parse import MAX_NESTING
 
 RULE = "rules:\n  - id: r\n    description: d\n"
 # (default.yaml text, line expected in the message, words expected in the message)
@@ -65,6 +67,8 @@ BROKEN = [
     ("uncertainty:\n  irony_gate: {irony: 0.5}\n", 2, "unknown field 'irony'"),
     ("a: 1\na: 2\n", 2, "appears twice"),
     ("disable: [x]\n", 1, "only makes sense in a platform file"),
+    ("rules: []\n\n# a NUL \x00\n", 3, "not valid YAML: character 0x00 is not allowed"),
+    ("rules: []\n# bell \x07\n", 2, "not valid YAML: character 0x07 is not allowed"),
 ]
 
 
@@ -76,6 +80,12 @@ def test_it_names_file_line_and_problem(text: str, line: int, problem: str) -> N
     message = str(caught.value)
     assert message.startswith(f"mem/default.yaml:{line}: "), message
     assert problem in message
+
+
+def test_it_names_the_line_of_bytes_that_are_not_utf8() -> None:
+    """Invalid UTF-8 is reported on its own line, not line 1."""
+    with pytest.raises(RulesError, match=r"^mem/default.yaml:2: not UTF-8 text"):
+        rulebook_from_sources({"default": b"rules: []\n# caf\xe9\n"}, Path("mem"))
 
 
 def test_it_names_the_platform_file_that_is_broken() -> None:
@@ -122,3 +132,31 @@ def test_it_notes_which_default_rules_a_platform_replaces_or_disables(rules_dir:
     )
     result = check_directory(rules_dir)
     assert result.notes == ("x.yaml replaces default rule(s): a", "x.yaml disables: b")
+
+
+def test_it_refuses_yaml_nested_beyond_the_parsers_stack() -> None:
+    """YAML nested thousands of levels deep is refused as a RulesError, not a RecursionError."""
+    when = "{any: [" * 3000 + "{toxicity: '> 0.5'}" + "]}" * 3000
+    with pytest.raises(RulesError, match=r"^mem/default.yaml:1: .*nested too deeply"):
+        book_from(RULE + f"    when: {when}\n    action: review\n")
+
+
+def test_it_refuses_conditions_nested_too_deeply() -> None:
+    """all/any/not nested past MAX_NESTING is an error naming the line, not a stack overflow."""
+
+    def nested(levels: int) -> str:
+        when = "{any: [" * levels + "{toxicity: '> 0.5'}" + "]}" * levels
+        return RULE + f"    when: {when}\n    action: review\n"
+
+    book_from(nested(MAX_NESTING - 1))
+    with pytest.raises(RulesError, match=r"^mem/default.yaml:4: rule r: conditions nest"):
+        book_from(nested(MAX_NESTING))
+
+
+def test_it_names_a_rule_file_that_cannot_be_read(rules_dir: Path) -> None:
+    """`check` reports a *.yaml it cannot read (here a folder) as an error naming it."""
+    (rules_dir / "default.yaml").write_text("rules: []\n")
+    (rules_dir / "x.yaml").mkdir()
+    result = check_directory(rules_dir)
+    assert result.book is None
+    assert result.errors == (f"{rules_dir}/x.yaml: cannot read: Is a directory",)

@@ -74,3 +74,14 @@ def test_it_reloads_through_the_runtime_and_shows_errors_in_readyz(
     assert body["detail"]["rules"]["version"] == good
     assert "action 'nuke'" in body["detail"]["rules"]["error"]
     runtime.close()
+
+
+def test_it_keeps_the_last_good_rules_when_an_edit_nests_too_deeply(rules_dir: Path) -> None:
+    """An edit nested deeper than the YAML parser's stack is rejected like any broken edit."""
+    (rules_dir / "default.yaml").write_text(GOOD)
+    reloader = RulebookReloader(rules_dir, interval=1.0)
+    good = reloader.get(now=0.0)
+    when = "{any: [" * 3000 + "{toxicity: '> 0.5'}" + "]}" * 3000
+    (rules_dir / "default.yaml").write_text(f"rules: [{{id: a, description: d, when: {when}}}]\n")
+    assert reloader.get(now=5.0) is good
+    assert reloader.error is not None and "nested too deeply" in reloader.error
