@@ -82,6 +82,7 @@ def alerts_page() -> ResponseReturnValue:
         failures=outbox.failures(db),
         silences=silences,
         platforms=PLATFORMS,
+        topics=sorted(runtime().settings.alert_topics),
         max_hours=MAX_SILENCE_HOURS,
     )
 
@@ -111,7 +112,7 @@ def incident_action(incident_id: int, action: str) -> ResponseReturnValue:
 @bp.post("/alerts/silences")
 @login_required
 def add_silence() -> ResponseReturnValue:
-    """Silence a platform (or every platform), optionally one topic, for some hours."""
+    """Silence a platform (or every platform), optionally one configured topic, for some hours."""
     form = request.form
     platform = form.get("platform") or None
     topic = (form.get("topic") or "").strip() or None
@@ -119,8 +120,8 @@ def add_silence() -> ResponseReturnValue:
     problem = None
     if platform is not None and platform not in PLATFORMS:
         problem = f"Unknown platform {platform!r}."
-    elif topic is not None and len(topic) > 64:
-        problem = "A topic has at most 64 characters."
+    elif topic is not None and topic not in runtime().settings.alert_topics:
+        problem = f"No topic {topic[:64]!r} in VIGIE_ALERT_TOPICS."
     elif len(reason) > 500:
         problem = "A reason has at most 500 characters."
     hours = _hours(form.get("hours"))
