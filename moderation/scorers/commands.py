@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from moderation.scorers.datasets import DatasetError
 from moderation.scorers.inputs import FORMATS, InputError, Record, batched, open_records
 from moderation.scoring import Scorer
 
@@ -51,8 +52,10 @@ def score(path: str, fmt: str | None, name: str | None, explain: bool) -> None:
 
     try:
         records, _fmt = open_records(path, fmt)
-    except (InputError, OSError) as exc:
-        raise click.ClickException(str(exc)) from None
+    except InputError as exc:
+        raise click.ClickException(f"{'stdin' if path == '-' else path}: {exc}") from None
+    except OSError as exc:
+        raise click.ClickException(f"{path}: {exc.strerror or exc}") from None
     settings = load_settings()
     try:
         scorer = build_scorer(
@@ -94,7 +97,10 @@ def models_train(data: str, cache: str, out: str | None, heads: tuple[str, ...])
     if unknown:
         raise click.ClickException(f"unknown heads {sorted(unknown)}; known: {list(TASKS)}")
     target = Path(out) if out else HEADS_FILE
-    trained = train_all(Path(data), Path(cache), click.echo, heads or tuple(TASKS))
+    try:
+        trained = train_all(Path(data), Path(cache), click.echo, heads or tuple(TASKS))
+    except DatasetError as exc:
+        raise click.ClickException(str(exc)) from None
     if heads and target.exists():  # keep the heads that were not retrained
         previous = load_heads(target)
         trained = HeadSet(trained.version, {**previous.heads, **trained.heads}, trained.meta)
@@ -125,7 +131,10 @@ def models_fit_evidence(data: str, out: str | None) -> None:
 
     target = Path(out) if out else HEADS_FILE
     scorer = DefaultScorer(heads_path=HEADS_FILE if out is None else Path(out), explain=False)
-    result = fit_evidence(Path(data), scorer, click.echo)
+    try:
+        result = fit_evidence(Path(data), scorer, click.echo)
+    except DatasetError as exc:
+        raise click.ClickException(str(exc)) from None
     heads = scorer.heads
     toxicity = heads.heads["toxicity"]
     info = {**toxicity.info, "evidence_dev": result["dev"]}

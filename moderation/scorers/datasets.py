@@ -117,16 +117,35 @@ def bucket(text: str) -> int:
     return int(hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:8], 16) % 100
 
 
+class DatasetError(ValueError):
+    """A dataset file is missing or malformed; the message names the file (and line)."""
+
+
 def read_tsv(path: Path) -> list[tuple[str, int, str]]:
     """(text, label, lang) rows of a dataset TSV (no quoting, header `text	label	lang`)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split("\t")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: missing (the layout --data expects: docs/MODELS.md)") from None
+    except UnicodeDecodeError:
+        raise DatasetError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: {exc.strerror or exc}") from None
+    header = lines[0].split("\t") if lines else []
+    missing = [c for c in ("text", "label", "lang") if c not in header]
+    if missing:
+        raise DatasetError(f"{path}:1: the header has no {', '.join(missing)} column")
     ti, li, gi = header.index("text"), header.index("label"), header.index("lang")
     rows = []
-    for line in lines[1:]:
+    for n, line in enumerate(lines[1:], 2):
         cols = line.split("\t")
         if len(cols) == len(header) and cols[ti]:
-            rows.append((cols[ti], int(cols[li]), cols[gi]))
+            try:
+                rows.append((cols[ti], int(cols[li]), cols[gi]))
+            except ValueError:
+                raise DatasetError(
+                    f"{path}:{n}: label {cols[li][:20]!r} is not an integer"
+                ) from None
     return rows
 
 

@@ -68,3 +68,31 @@ def test_it_requires_models_for_the_transformers_scorer() -> None:
         Settings.from_env({"VIGIE_SCORER": "transformers"})
     with pytest.raises(SettingsError, match="VIGIE_TRANSFORMERS_MODELS"):
         Settings.from_env({"VIGIE_TRANSFORMERS_MODELS": "toxicity=detoxify:/x.ckpt"})
+
+
+def test_it_names_the_file_and_line_of_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    """Latin-1 bytes are refused with the file and line, not scored as replacement characters."""
+    path = tmp_path / "export.tsv"
+    path.write_bytes("text\nbonjour\ntr\xe8s bien\n".encode("latin-1"))
+    result = CliRunner().invoke(main, ["score", str(path), "--scorer", "lexicon"])
+    assert result.exit_code == 1
+    assert f"{path}: line 3: bytes that are not UTF-8" in result.output
+    stdin = CliRunner().invoke(main, ["score", "--scorer", "lexicon"], input=b"ok\n\xff\n")
+    assert stdin.exit_code == 1 and "stdin: line 2: bytes that are not UTF-8" in stdin.output
+
+
+def test_it_reads_a_utf8_file_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """Excel's "CSV UTF-8" starts with a BOM: the header is still `text`."""
+    path = tmp_path / "export.csv"
+    path.write_bytes("\ufefftext\nMerci beaucoup !\n".encode())
+    result = CliRunner().invoke(main, ["score", str(path), "--scorer", "lexicon"])
+    assert result.exit_code == 0, result.output
+    assert len(result.output.splitlines()) == 1
+
+
+def test_models_commands_name_a_missing_dataset_file(tmp_path: Path) -> None:
+    """`vigie models fit-evidence --data` on the wrong folder names the file it expected."""
+    result = CliRunner().invoke(main, ["models", "fit-evidence", "--data", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "tweeteval_offensive/val.tsv: missing" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -42,3 +42,20 @@ def test_it_guesses_the_format_from_the_name_then_the_first_line() -> None:
     assert guess_format("-", "text\tlabel") == "tsv"
     assert guess_format("-", "id,text") == "csv"
     assert guess_format("-", "just a comment") == "lines"
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt", "problem"),
+    [
+        ('{"text": "a"}\n5\n', "jsonl", "line 2: a JSON int, expected an object"),
+        ('{"text": "a"}\nnull\n', "jsonl", "line 2: a JSON NoneType"),
+        ('{"text": "a"}\n{"text": 5}\n', "jsonl", "line 2: 'text' is int, expected a string"),
+        ("", "csv", "empty CSV: expected a header line"),
+        ("", "tsv", "empty TSV"),
+        ('text\nok\n"never closed\n' + "x" * 200_000 + "\n", "csv", "line 3: field larger"),
+    ],
+)
+def test_it_refuses_malformed_records_by_line(data: str, fmt: str, problem: str) -> None:
+    """Records that are not what the format promises are errors naming their line."""
+    with pytest.raises(InputError, match=problem):
+        list(read_records(io.StringIO(data, newline=""), fmt))

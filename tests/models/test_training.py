@@ -86,3 +86,18 @@ def test_load_split_repeats_a_parts_rows_and_caches_its_features(
     np.testing.assert_allclose(split.x[9], split.x[0], atol=1e-4)  # same text, other batch
     assert len(list(cache.glob("*.npy"))) == 2  # one cached file per part, not per repeat
     assert part_label(parts[0]) == "tiny/train x3" and part_label(parts[1]) == "tiny/val"
+
+
+def test_dataset_files_are_checked_with_their_name_and_line(tmp_path: Path) -> None:
+    """A missing file, a header without the columns, a label that is not a number."""
+    from moderation.scorers.datasets import DatasetError, read_tsv
+
+    with pytest.raises(DatasetError, match=r"nope\.tsv: missing"):
+        read_tsv(tmp_path / "nope.tsv")
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("text\tlabel\nhello\t1\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"bad.tsv:1: the header has no lang column"):
+        read_tsv(bad)
+    bad.write_text("text\tlabel\tlang\nhello\t1\ten\nbye\tpositive\ten\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"bad.tsv:3: label 'positive' is not an integer"):
+        read_tsv(bad)
