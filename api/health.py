@@ -25,7 +25,7 @@ def healthz() -> ResponseReturnValue:
 
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
-    """Database and broker reachable (503 naming what is not), plus operational detail."""
+    """Database, broker and a valid rules version (503 naming what is not), plus detail."""
     rt = runtime()
     checks: dict[str, Any] = {}
     detail: dict[str, Any] = {}
@@ -50,8 +50,10 @@ def readyz() -> ResponseReturnValue:
         detail["rules"] = {"version": book.version, "files": list(book.files)}
         if rt.rules.error:  # a broken edit: the version above is the last good one, still in use
             detail["rules"]["error"] = rt.rules.error
-    except Exception as exc:
+        checks["rules"] = "ok"
+    except Exception as exc:  # no version of the rules ever loaded: nothing can be decided
         detail["rules"] = {"error": str(exc)}
+        checks["rules"] = "no valid rules (see detail)"
     ready = all(v == "ok" for v in checks.values())
     body = {"status": "ready" if ready else "unavailable", "checks": checks, "detail": detail}
     return jsonify(body), 200 if ready else 503

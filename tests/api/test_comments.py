@@ -50,7 +50,7 @@ def test_it_reports_health_and_readiness(client: FlaskClient) -> None:
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json["checks"] == {"database": "ok", "broker": "ok"}
+    assert ready.json["checks"] == {"database": "ok", "broker": "ok", "rules": "ok"}
     assert ready.json["detail"]["rules"]["version"]
 
 

@@ -155,7 +155,7 @@ def test_it_decides_comments_on_redis_and_postgres(
     )
     try:
         ready = requests.get(f"{service.url}/readyz", timeout=5).json()
-        assert ready["checks"] == {"database": "ok", "broker": "ok"}
+        assert ready["checks"] == {"database": "ok", "broker": "ok", "rules": "ok"}
         _exercise(service, receiver)
         assert not (tmp_path / "data" / "vigie.sqlite3").exists(), "SQLite was not used"
     finally:

@@ -76,6 +76,34 @@ def test_it_reloads_through_the_runtime_and_shows_errors_in_readyz(
     runtime.close()
 
 
+def test_readyz_is_503_while_no_version_of_the_rules_is_valid(
+    rules_dir: Path, tmp_path: Path
+) -> None:
+    """With no valid rules at all every decision would fail: not ready until a good file lands."""
+    from vigie import migrate
+
+    (rules_dir / "default.yaml").write_text(BROKEN)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/db.sqlite3",
+        broker_url="memory://",
+        rules_dir=rules_dir,
+        data_dir=tmp_path,
+    )
+    migrate.upgrade(settings.database_url)
+    runtime = Runtime(settings)
+    runtime.rules.interval = 0.0
+    client = create_app(runtime=runtime).test_client()
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    checks = answer.get_json()["checks"]
+    assert checks["rules"].startswith("no valid rules") and checks["database"] == "ok"
+    assert "action 'nuke'" in answer.get_json()["detail"]["rules"]["error"]
+    (rules_dir / "default.yaml").write_text(GOOD)
+    answer = client.get("/readyz")
+    assert answer.status_code == 200, answer.get_json()
+    runtime.close()
+
+
 def test_it_keeps_the_last_good_rules_when_an_edit_nests_too_deeply(rules_dir: Path) -> None:
     """An edit nested deeper than the YAML parser's stack is rejected like any broken edit."""
     (rules_dir / "default.yaml").write_text(GOOD)
