@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from celery import Celery
 
@@ -25,7 +26,7 @@ def create_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=settings.broker_timeout_s,
-        broker_transport="workers.broker:Transport" if settings.uses_embedded_broker else None,
+        broker_transport=_transport(settings),
         broker_transport_options=_transport_options(settings),
         beat_schedule={
             "sweep": {
@@ -45,6 +46,15 @@ def create_celery(settings: Settings) -> Celery:
     )
     app.conf["vigie_settings"] = settings
     return app
+
+
+def _transport(settings: Settings) -> str | None:
+    """Vigie's subclasses of kombu's SQLAlchemy (embedded) and Redis transports; else kombu's."""
+    if settings.uses_embedded_broker:
+        return "workers.broker:Transport"
+    if urlsplit(settings.broker_url).scheme in ("redis", "rediss"):
+        return "workers.redis_transport:Transport"  # survives a close after a lost connection
+    return None
 
 
 def _transport_options(settings: Settings) -> dict[str, object]:

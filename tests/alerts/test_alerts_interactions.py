@@ -189,7 +189,7 @@ def test_it_stores_a_slack_user_name_the_database_can_hold(client, sessions):
 
 
 def test_it_links_alerts_to_a_page_that_exists(client, sessions):
-    """The alert's review link opens the platform's review queue (after login), not a 404."""
+    """The alert's review link opens the review queue narrowed to it (after login), not a 404."""
     incident_id = firing_incident(sessions)
     with sessions() as session:
         view = build_view(
@@ -198,4 +198,4 @@ def test_it_links_alerts_to_a_page_that_exists(client, sessions):
     assert view.review_url.startswith("http://v/")
     response = client.get(view.review_url.removeprefix("http://v"))
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    assert "platform=x" in view.review_url
+    assert view.review_url == f"http://v/queue?incident={incident_id}"
