@@ -54,19 +54,29 @@ def test_it_raises_when_no_version_was_ever_good(rules_dir: Path) -> None:
         RulebookReloader(rules_dir).get(now=0.0)
 
 
-def test_it_reloads_through_the_runtime_and_shows_errors_in_readyz(
-    rules_dir: Path, tmp_path: Path
-) -> None:
-    """Runtime.rulebook follows the folder; /readyz shows the version in use and the error."""
-    (rules_dir / "default.yaml").write_text(GOOD)
+def _runtime(rules_dir: Path, tmp_path: Path, migrated: bool = False) -> Runtime:
+    """A runtime on `rules_dir` that re-reads it on every use (a database of its own)."""
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/db.sqlite3",
         broker_url="memory://",
         rules_dir=rules_dir,
         data_dir=tmp_path,
     )
+    if migrated:
+        from vigie import migrate
+
+        migrate.upgrade(settings.database_url)
     runtime = Runtime(settings)
     runtime.rules.interval = 0.0
+    return runtime
+
+
+def test_it_reloads_through_the_runtime_and_shows_errors_in_readyz(
+    rules_dir: Path, tmp_path: Path
+) -> None:
+    """Runtime.rulebook follows the folder; /readyz shows the version in use and the error."""
+    (rules_dir / "default.yaml").write_text(GOOD)
+    runtime = _runtime(rules_dir, tmp_path)
     good = runtime.rulebook.version
     (rules_dir / "default.yaml").write_text(BROKEN)
     assert runtime.rulebook.version == good
@@ -80,18 +90,8 @@ def test_readyz_is_503_while_no_version_of_the_rules_is_valid(
     rules_dir: Path, tmp_path: Path
 ) -> None:
     """With no valid rules at all every decision would fail: not ready until a good file lands."""
-    from vigie import migrate
-
     (rules_dir / "default.yaml").write_text(BROKEN)
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path}/db.sqlite3",
-        broker_url="memory://",
-        rules_dir=rules_dir,
-        data_dir=tmp_path,
-    )
-    migrate.upgrade(settings.database_url)
-    runtime = Runtime(settings)
-    runtime.rules.interval = 0.0
+    runtime = _runtime(rules_dir, tmp_path, migrated=True)
     client = create_app(runtime=runtime).test_client()
     answer = client.get("/readyz")
     assert answer.status_code == 503
