@@ -139,11 +139,16 @@ def test_it_decides_comments_on_embedded_defaults(
     tmp_path: Path, receiver: CallbackReceiver
 ) -> None:
     """SQLite database and SQLite broker, real worker processes: decisions and callbacks land."""
-    service = Service(tmp_path, receiver.url)
+    home = tmp_path / "home"
+    home.mkdir()
+    service = Service(tmp_path, receiver.url, HOME=str(home))
     try:
         _exercise(service, receiver)
     finally:
         service.stop()
+    # gunicorn >= 25.1 opens a control socket in $HOME by default, shared by every instance on
+    # the host; Vigie does not use it and turns it off.
+    assert not (home / ".gunicorn").exists()
 
 
 def test_it_decides_comments_on_redis_and_postgres(
