@@ -201,9 +201,33 @@ class Settings:
             raise SettingsError(
                 "VIGIE_SOURCES: production needs at least one source (or META_APP_SECRET)"
             )
-        if settings.is_production and settings.secret_key == DEV_SECRET_KEY:
-            raise SettingsError("VIGIE_SECRET_KEY: production needs its own session key")
+        if settings.is_production:
+            _strong_enough(settings)
         return settings
+
+
+# Production floors for the secrets Vigie's users choose (Meta's and Slack's are issued to them).
+MIN_SESSION_KEY_CHARS = 32
+MIN_SOURCE_SECRET_CHARS = 16
+_MAKE_ONE = "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+def _strong_enough(settings: Settings) -> None:
+    """Production refuses the development session key and guessable secrets."""
+    if settings.secret_key == DEV_SECRET_KEY:
+        raise SettingsError(f"VIGIE_SECRET_KEY: production needs its own session key ({_MAKE_ONE})")
+    if len(settings.secret_key) < MIN_SESSION_KEY_CHARS:
+        raise SettingsError(
+            f"VIGIE_SECRET_KEY: production needs at least {MIN_SESSION_KEY_CHARS} characters"
+            f" ({_MAKE_ONE})"
+        )
+    for name, source in settings.sources.items():
+        if len(source.secret) < MIN_SOURCE_SECRET_CHARS:
+            key = f"VIGIE_SOURCE_{name.upper().replace('-', '_')}_SECRET"
+            raise SettingsError(
+                f"{key}: production needs at least {MIN_SOURCE_SECRET_CHARS} characters"
+                f" ({_MAKE_ONE})"
+            )
 
 
 def _database_url(url: str) -> str:

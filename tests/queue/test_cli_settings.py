@@ -16,13 +16,36 @@ from vigie.cli import main
 from vigie.runtime import Runtime
 from vigie.settings import SettingsError
 
+STRONG = {
+    "VIGIE_ENV": "production",
+    "VIGIE_SECRET_KEY": "k" * 32,
+    "VIGIE_SOURCE_ACME_SECRET": "a" * 16,
+    "VIGIE_SOURCE_OTHER_SECRET": "o" * 16,
+}
+
 
 def test_it_requires_a_session_key_in_production(tmp_path: Path) -> None:
     """Production refuses the development session key."""
-    with pytest.raises(SettingsError, match="VIGIE_SECRET_KEY"):
-        make_settings(tmp_path, VIGIE_ENV="production")
-    settings = make_settings(tmp_path, VIGIE_ENV="production", VIGIE_SECRET_KEY="k" * 32)
+    with pytest.raises(SettingsError, match="VIGIE_SECRET_KEY: production needs its own"):
+        make_settings(tmp_path, **{**STRONG, "VIGIE_SECRET_KEY": ""})
+    settings = make_settings(tmp_path, **STRONG)
     assert settings.secret_key == "k" * 32
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("VIGIE_SECRET_KEY", "x"),
+        ("VIGIE_SECRET_KEY", "k" * 31),
+        ("VIGIE_SOURCE_ACME_SECRET", "s3cret"),
+        ("VIGIE_SOURCE_OTHER_SECRET", "o" * 15),
+    ],
+)
+def test_it_refuses_guessable_secrets_in_production(tmp_path: Path, name: str, value: str) -> None:
+    """A one-character session key or source secret was accepted in production."""
+    with pytest.raises(SettingsError, match=f"{name}: production needs at least"):
+        make_settings(tmp_path, **{**STRONG, name: value})
+    assert make_settings(tmp_path, **{**STRONG, "VIGIE_ENV": "development", name: value})
 
 
 def test_it_reads_the_claim_lease_and_refuses_a_bad_one(tmp_path: Path) -> None:

@@ -63,7 +63,13 @@ def test_it_logs_in_with_a_hardened_session_cookie(api: FlaskClient, db: Session
 
 def test_it_marks_the_session_cookie_secure_in_production(tmp_path: Path) -> None:
     """In production the cookie is only sent over HTTPS."""
-    settings = make_settings(tmp_path, VIGIE_ENV="production", VIGIE_SECRET_KEY="s" * 32)
+    settings = make_settings(
+        tmp_path,
+        VIGIE_ENV="production",
+        VIGIE_SECRET_KEY="s" * 32,
+        VIGIE_SOURCE_ACME_SECRET="a" * 16,
+        VIGIE_SOURCE_OTHER_SECRET="o" * 16,
+    )
     rt = Runtime(settings)
     assert create_app(runtime=rt).config["SESSION_COOKIE_SECURE"] is True
     rt.close()
