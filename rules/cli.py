@@ -149,7 +149,13 @@ def test(
     show_default=True,
     help="Compare with the current rules replayed, or with the decisions stored at the time.",
 )
-@click.option("--examples", default=3, show_default=True, help="Examples per kind of change.")
+@click.option(
+    "--examples",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Examples per kind of change.",
+)
 def backtest_command(
     platform: str, directory: Path, since: str, against: str, examples: int
 ) -> None:

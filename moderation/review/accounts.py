@@ -70,6 +70,8 @@ def create_token(
     session: Session, user: User, name: str, scopes: list[str], now: datetime
 ) -> NewToken:
     """Issue a token for a client acting as `user`; return the secret once."""
+    if not user.active:  # its tokens never authenticate (token_user): say so now, not at use
+        raise AccountError(f"user {user.username!r} is deactivated: its tokens would not work")
     name = name.strip()
     if not 1 <= len(name) <= 64 or not name.isprintable():
         # 64: the column's size (PostgreSQL refuses longer); printable: `users list` shows it.

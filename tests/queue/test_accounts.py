@@ -55,3 +55,11 @@ def test_it_refuses_revoked_tokens_and_unknown_scopes(session: Session) -> None:
     assert accounts.token_user(session, new.secret) is None
     with pytest.raises(accounts.AccountError):
         accounts.create_token(session, user, "crm", ["everything"], NOW)
+
+
+def test_it_refuses_a_token_for_a_deactivated_account(session: Session) -> None:
+    """Such a token would never authenticate; the command says so instead of printing it."""
+    user = add_user(session, "mia")
+    user.active = False
+    with pytest.raises(accounts.AccountError, match="'mia' is deactivated"):
+        accounts.create_token(session, user, "crm", ["queue:read"], NOW)

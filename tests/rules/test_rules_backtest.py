@@ -146,6 +146,10 @@ def test_it_backtests_stored_comments_from_the_command_line(
     assert "approve -> remove: 1" in result.output
     assert "you absolute clown" in result.output
     assert "no human decisions in this window yet" in result.output
+    negative = CliRunner().invoke(
+        rules_cli, ["backtest", "web", "--rules", str(rules_dir), "--examples", "-1"], env=env
+    )
+    assert negative.exit_code == 2 and "--examples" in negative.output
 
 
 def test_it_rebuilds_thread_and_author_facts_from_the_window(tmp_path: Path) -> None:
