@@ -39,16 +39,27 @@ def view_payload(view: AlertView) -> dict[str, Any]:
     return {**slack_blocks(view), "console": plain_text(view)}
 
 
+def state_of(incident: Incident, now: datetime) -> str:
+    """firing, acknowledged, snoozed (until it ends) or resolved: what people see of it."""
+    if incident.status != FIRING:
+        return incident.status
+    if incident.acknowledged_at is not None:
+        return "acknowledged"
+    if incident.snoozed_until is not None and incident.snoozed_until > now:
+        return "snoozed"
+    return FIRING
+
+
 def build_view(session: Session, incident: Incident, now: datetime, public_url: str) -> AlertView:
     """What the message shows: figures, last hours, top terms, masked samples, review link."""
     f: Mapping[str, Any] = incident.figures or {}
     texts = _recent_negative_texts(session, incident.platform, incident.opened_at - LEAD, now)
-    status = incident.status
+    status = state_of(incident, now)
     note = None
-    if status == FIRING and incident.acknowledged_at is not None:
-        status, note = "acknowledged", f"acknowledged by {incident.acknowledged_by}"
-    elif status == FIRING and incident.snoozed_until is not None and incident.snoozed_until > now:
-        status, note = "snoozed", f"snoozed until {incident.snoozed_until:%H:%M} UTC"
+    if status == "acknowledged":
+        note = f"acknowledged by {incident.acknowledged_by}"
+    elif status == "snoozed":
+        note = f"snoozed until {incident.snoozed_until:%H:%M} UTC"
     return AlertView(
         incident_id=incident.id, platform=incident.platform, topic=incident.topic,
         kind=incident.kind, severity=incident.severity, status=status,

@@ -9,7 +9,7 @@ thread, through the outbox, as when the button is clicked there.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from alerts import interactions, outbox, service
 from alerts.lifecycle import FIRING
 from alerts.models import AlertMessage, Incident, Silence
+from alerts.view import state_of
 from api.auth import runtime
 from api.pages import login_required
 from moderation.models import PLATFORMS
@@ -78,7 +79,7 @@ def alerts_page() -> ResponseReturnValue:
     )
     return render_template(
         "review/alerts.html",
-        rows=[_row(i, delivery.get(i.id, Counter()), now) for i in incidents],
+        rows=[_row(i, delivery.get(i.id, Delivery()), now) for i in incidents],
         failures=outbox.failures(db),
         silences=silences,
         platforms=PLATFORMS,
@@ -162,9 +163,16 @@ def _hours(raw: str | None) -> float | None:
     return hours if 0.25 <= hours <= MAX_SILENCE_HOURS else None
 
 
-def _delivery(db: Session, incident_ids: list[int]) -> dict[int, Counter[str]]:
-    """Per incident, its alert messages counted by status, and its last permanent error."""
-    found: dict[int, Counter[str]] = {}
+@dataclass
+class Delivery:
+    """An incident's alert messages: how many in each outbox status, Slack's permanent errors."""
+
+    statuses: Counter[str] = field(default_factory=Counter)
+    errors: set[str] = field(default_factory=set)
+
+
+def _delivery(db: Session, incident_ids: list[int]) -> dict[int, Delivery]:
+    found: dict[int, Delivery] = {}
     if not incident_ids:
         return found
     rows = db.execute(
@@ -173,32 +181,31 @@ def _delivery(db: Session, incident_ids: list[int]) -> dict[int, Counter[str]]:
         )
     )
     for incident_id, status, error in rows:
-        counts = found.setdefault(incident_id, Counter())
-        counts[status] += 1
+        delivery = found.setdefault(incident_id, Delivery())
+        delivery.statuses[status] += 1
         if status == outbox.FAILED and error:
-            counts[f"error:{error}"] += 1
+            delivery.errors.add(error)
     return found
 
 
-def _row(incident: Incident, delivery: Counter[str], now: datetime) -> Row:
-    if incident.status != FIRING:
-        state = "resolved"
-        note = f"resolved {incident.resolved_at:%d %b %H:%M}" if incident.resolved_at else ""
-    elif incident.acknowledged_at is not None:
-        state, note = "acknowledged", f"by {incident.acknowledged_by}"
-    elif incident.snoozed_until is not None and incident.snoozed_until > now:
-        state, note = "snoozed", f"until {incident.snoozed_until:%H:%M}"
-    else:
-        state, note = "firing", ""
+def _row(incident: Incident, delivery: Delivery, now: datetime) -> Row:
+    state = state_of(incident, now)
+    note = ""
+    if state == "resolved" and incident.resolved_at is not None:
+        note = f"resolved {incident.resolved_at:%d %b %H:%M}"
+    elif state == "acknowledged":
+        note = f"by {incident.acknowledged_by}"
+    elif state == "snoozed":
+        note = f"until {incident.snoozed_until:%H:%M}"
     if incident.status == FIRING and incident.escalated_at is not None:
         note = f"{note}, escalated {incident.escalated_at:%H:%M}".lstrip(", ")
-    errors = sorted(k.removeprefix("error:") for k in delivery if k.startswith("error:"))
-    if not delivery:
+    statuses, errors = delivery.statuses, sorted(delivery.errors)
+    if not statuses:
         slack = "not sent (silenced or inhibited)" if incident.notified_at is None else "—"
     elif errors:
-        slack = f"{delivery[outbox.FAILED]} failed: {', '.join(errors)}"
+        slack = f"{statuses[outbox.FAILED]} failed: {', '.join(errors)}"
     else:
-        parts = [f"{delivery[s]} {s}" for s in (outbox.SENT, outbox.PENDING) if delivery[s]]
+        parts = [f"{statuses[s]} {s}" for s in (outbox.SENT, outbox.PENDING) if statuses[s]]
         slack = ", ".join(parts)
     return Row(incident, state, note, _figures(incident.figures or {}), slack, bool(errors))
 
