@@ -9,6 +9,7 @@ beat process can run this. Run one beat; a second one by mistake cannot alert tw
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ class Context:
     params: Params = field(default_factory=Params)
     raid: RaidParams = field(default_factory=RaidParams)
     cache: counts.SeriesCache | None = None  # minute counts kept between ticks (the beat's)
+    topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # VIGIE_ALERT_TOPICS
 
 
 def run(session: Session, now: datetime, ctx: Context) -> list[int]:
@@ -188,7 +190,7 @@ def _maybe_post(session: Session, incident: Incident, now: datetime, ctx: Contex
         ctx.policy.channels, incident.platform, incident.severity
     )
     incident.notified_at = now
-    view = build_view(session, incident, now, ctx.public_url)
+    view = build_view(session, incident, now, ctx.public_url, ctx.topics)
     queued = [outbox.queue(session, incident, "post", view_payload(view), ctx.transport, now)]
     if view.history:
         chart = chart_payload(view.history)
@@ -207,7 +209,7 @@ def follow_up(
             session,
             incident,
             "update",
-            view_payload(build_view(session, incident, now, ctx.public_url)),
+            view_payload(build_view(session, incident, now, ctx.public_url, ctx.topics)),
             ctx.transport,
             now,
         ),

@@ -20,6 +20,7 @@ def context(settings: Settings) -> Context:
         transport="slack" if settings.slack_bot_token else "console",
         public_url=settings.public_url,
         cache=counts.CACHE,
+        topics=settings.alert_topics,
     )
 
 

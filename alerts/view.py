@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,10 +50,23 @@ def state_of(incident: Incident, now: datetime) -> str:
     return FIRING
 
 
-def build_view(session: Session, incident: Incident, now: datetime, public_url: str) -> AlertView:
-    """What the message shows: figures, last hours, top terms, masked samples, review link."""
+def build_view(
+    session: Session,
+    incident: Incident,
+    now: datetime,
+    public_url: str,
+    topics: Mapping[str, Sequence[str]] | None = None,
+) -> AlertView:
+    """What the message shows: figures, last hours, top terms, masked samples, review link.
+
+    `topics` (VIGIE_ALERT_TOPICS) lets an incident on a watched topic draw its top terms and
+    samples from that topic's comments, as its counts were.
+    """
     f: Mapping[str, Any] = incident.figures or {}
-    texts = _recent_negative_texts(session, incident.platform, incident.opened_at - LEAD, now)
+    terms = (topics or {}).get(incident.topic) if incident.topic else None
+    texts = _recent_negative_texts(
+        session, incident.platform, incident.opened_at - LEAD, now, incident.topic, terms
+    )
     status = state_of(incident, now)
     note = None
     if status == "acknowledged":
@@ -73,23 +86,32 @@ def build_view(session: Session, incident: Incident, now: datetime, public_url: 
 
 
 def _recent_negative_texts(
-    session: Session, platform: str, since: datetime, until: datetime
+    session: Session,
+    platform: str,
+    since: datetime,
+    until: datetime,
+    topic: str = "",
+    terms: Sequence[str] | None = None,
 ) -> list[str]:
+    """The latest negative or toxic texts on the platform (on the topic, when its terms are known)."""
     rows = session.execute(
-        select(Comment.text, Decision.scores)
+        select(Comment.text, Comment.thread_id, Decision.scores)
         .join(Decision, Decision.comment_id == Comment.id)
         .where(
             Comment.platform == platform, Decision.decided_at >= since, Decision.decided_at <= until
         )
         .order_by(Decision.decided_at.desc())
-        .limit(500)
+        .limit(500 if terms is None else 5000)
     )
     return [
         text
-        for text, scores in rows
-        if scores.get("sentiment") == "negative"
-        or float(scores.get("toxicity", 0)) >= counts.TOXIC_AT
-    ]
+        for text, thread_id, scores in rows
+        if (
+            scores.get("sentiment") == "negative"
+            or float(scores.get("toxicity", 0)) >= counts.TOXIC_AT
+        )
+        and (terms is None or counts.topics_for(text, thread_id, {topic: terms}))
+    ][:500]
 
 
 _STOP_TEXT = (

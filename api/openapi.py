@@ -39,8 +39,8 @@ _FILTERS = [
         "name": "incident",
         "in": "query",
         "required": False,
-        "description": "an alert incident's id: its platform, from 15 min before it opened until"
-        " it was resolved",
+        "description": "an alert incident's id: its platform (and its watched topic, if any),"
+        " from 15 min before it opened until it was resolved",
         "schema": {"type": "string"},
     }
 ]

@@ -185,12 +185,14 @@ def queue_page() -> ResponseReturnValue:
 
 
 def _tag_choices(selected: str | None) -> list[str]:
-    """The tag filter's options: queue actions, score labels, the current rules' tags."""
+    """The tag filter's options: queue actions, score labels, the current rules' tags, topics."""
+    rt = runtime()
     try:
-        rule_tags = runtime().rulebook.tags
+        rule_tags = rt.rulebook.tags
     except RulesError:  # no valid rules ever loaded: /readyz says so; filter on the rest
         rule_tags = ()
-    found = ["review", "escalate", *queue.SCORE_TAGS, *rule_tags]
+    topic_tags = [queue.topic_tag(t) for t in sorted(rt.settings.alert_topics)]
+    found = ["review", "escalate", *queue.SCORE_TAGS, *rule_tags, *topic_tags]
     if selected:
         found.append(selected)  # e.g. a tag an edited rule file no longer has
     return list(dict.fromkeys(found))

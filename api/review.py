@@ -34,10 +34,10 @@ def filters_from(args: Any, session: Session) -> queue.Filters:
     """The queue's filters from query parameters.
 
     `incident=ID` narrows to that alert incident's platform and window: items queued from
-    `alerts.view.LEAD` before it opened until it was resolved (to now while it fires). This is
-    where an alert's "review" link points.
+    `alerts.view.LEAD` before it opened until it was resolved (to now while it fires), and to
+    its topic for an incident on a watched topic. This is where an alert's "review" link points.
     """
-    platform, since, until = args.get("platform") or None, None, None
+    platform, since, until, topic = args.get("platform") or None, None, None, None
     raw = args.get("incident")
     if raw:
         try:
@@ -48,11 +48,13 @@ def filters_from(args: Any, session: Session) -> queue.Filters:
         if incident is None:
             raise ApiError(404, "not_found", f"no alert incident {raw}")
         platform, since, until = incident.platform, incident.opened_at - LEAD, incident.resolved_at
+        topic = incident.topic or None
     return queue.Filters(
         platform=platform,
         language=args.get("language") or None,
         reason=args.get("reason") or None,
         tag=args.get("tag") or None,
+        topic=topic,
         since=since,
         until=until,
     )

@@ -55,7 +55,7 @@ def score(rt: Runtime, comment_ids: list[int]) -> list[int]:
         )
         if queued is not None:
             queued_deliveries.append(queued)
-        review_queue.enqueue(session, comment, decision, now)
+        review_queue.enqueue(session, comment, decision, now, topics)
 
     # Score outside the write transaction: on SQLite a writer locks the whole database.
     with rt.sessions() as session:

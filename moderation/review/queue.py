@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -36,9 +37,17 @@ def fingerprint(text: str) -> str:
 
 
 def enqueue(
-    session: Session, comment: Comment, decision: Decision, now: datetime
+    session: Session,
+    comment: Comment,
+    decision: Decision,
+    now: datetime,
+    topics: Sequence[str] = (),
 ) -> ReviewItem | None:
-    """Queue a decision for people when the machine said review or escalate."""
+    """Queue a decision for people when the machine said review or escalate.
+
+    `topics` are the watched alert topics the comment belongs to; each becomes a `topic:NAME`
+    tag, which is how an alert incident on a topic narrows the queue to that topic.
+    """
     if decision.action not in QUEUED_ACTIONS:
         return None
     parts = priority(
@@ -51,7 +60,7 @@ def enqueue(
         platform=comment.platform,
         language=comment.language or decision.scores.get("language"),
         reason=(decision.rule_ids or ["unknown"])[0][:64],
-        tags=tags(decision),
+        tags=[*tags(decision), *(topic_tag(t) for t in topics)],
         fingerprint=fingerprint(comment.text),
         priority=round(parts.boost_minutes, 2),
         queued_at=now,
@@ -63,6 +72,12 @@ def enqueue(
 
 
 SCORE_TAGS = ("ironic", "toxic", "negative")
+TOPIC_TAG = "topic:"
+
+
+def topic_tag(topic: str) -> str:
+    """The review item tag of a watched alert topic (VIGIE_ALERT_TOPICS)."""
+    return TOPIC_TAG + topic
 
 
 def tags(decision: Decision) -> list[str]:
@@ -84,6 +99,7 @@ class Filters:
     language: str | None = None
     reason: str | None = None
     tag: str | None = None
+    topic: str | None = None  # a watched alert topic: items tagged `topic:NAME`
     since: datetime | None = None  # queued at or after (an incident's window)
     until: datetime | None = None  # queued before
 
@@ -95,12 +111,13 @@ def _filtered(query: Select, filters: Filters) -> Select:  # type: ignore[type-a
         query = query.where(ReviewItem.language == filters.language)
     if filters.reason:
         query = query.where(ReviewItem.reason == filters.reason)
-    if filters.tag:
-        # Tags are a short JSON list stored as text (json, not jsonb, on PostgreSQL): look for the
-        # tag as its JSON string, encoded as it was stored (non-ASCII escaped, quotes and
-        # backslashes too), with LIKE's own wildcards (`_`, `%`) escaped.
-        needle = json.dumps(filters.tag)
-        query = query.where(cast(ReviewItem.tags, String).contains(needle, autoescape=True))
+    for tag in (filters.tag, filters.topic and topic_tag(filters.topic)):
+        if tag:
+            # Tags are a short JSON list stored as text (json, not jsonb, on PostgreSQL): look for
+            # the tag as its JSON string, encoded as it was stored (non-ASCII escaped, quotes and
+            # backslashes too), with LIKE's own wildcards (`_`, `%`) escaped.
+            needle = json.dumps(tag)
+            query = query.where(cast(ReviewItem.tags, String).contains(needle, autoescape=True))
     if filters.since is not None:
         query = query.where(ReviewItem.queued_at >= filters.since)
     if filters.until is not None:

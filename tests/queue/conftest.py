@@ -33,8 +33,8 @@ def add_item(
 ) -> ReviewItem:
     """A stored comment, its machine decision and its queue item.
 
-    `rule_tags` and `review_priority` go on the decision (what the rules said); any other
-    keyword overrides a comment field.
+    `rule_tags` and `review_priority` go on the decision (what the rules said), `topics` (watched
+    alert topics) on the item; any other keyword overrides a comment field.
     """
     scores = comment.pop("scores", None) or {
         "toxicity": 0.55,
@@ -48,6 +48,7 @@ def add_item(
     }
     rule_tags = comment.pop("rule_tags", [])
     review_priority = comment.pop("review_priority", None)
+    topics = comment.pop("topics", ())
     n = next(_ids)
     fields: dict[str, Any] = {
         "source": "acme",
@@ -81,16 +82,16 @@ def add_item(
     )
     session.add(decision)
     session.flush()
-    item = queue.enqueue(session, row, decision, at)
+    item = queue.enqueue(session, row, decision, at, topics)
     assert item is not None
     session.flush()
     return item
 
 
-def add_incident(session: Session, platform: str, opened_at: datetime) -> Incident:
+def add_incident(session: Session, platform: str, opened_at: datetime, topic: str = "") -> Incident:
     """A firing alert incident (a spike, as the detector opens them)."""
     incident = Incident(
-        platform=platform, topic="", kind="spike", status="firing", severity="crisis",
+        platform=platform, topic=topic, kind="spike", status="firing", severity="crisis",
         opened_at=opened_at, last_active_at=opened_at, evaluated_at=opened_at, figures={},
     )  # fmt: skip
     session.add(incident)

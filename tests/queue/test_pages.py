@@ -327,3 +327,22 @@ def test_an_alerts_review_link_opens_the_queue_narrowed_to_its_incident(
     unknown = api.get("/queue?incident=9999")
     assert unknown.status_code == 404 and unknown.json["error"] == "not_found"
     assert api.get("/queue?incident=abc").status_code == 400
+
+
+def test_a_topic_alerts_review_link_shows_that_topics_comments_only(
+    api: FlaskClient, db: Session
+) -> None:
+    """A spike on a watched topic: the queue shows the comments about it, not the platform's."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    add_user(db, "mia")
+    incident = add_incident(db, "x", now - timedelta(minutes=10), topic="launch")
+    add_item(db, text="about the launch", platform="x", at=now, topics=["launch"])
+    add_item(db, text="about the recall", platform="x", at=now, topics=["recall"])
+    add_item(db, text="about nothing watched", platform="x", at=now)
+    db.commit()
+    link = urlsplit(build_view(db, incident, now, "https://vigie.example").review_url)
+    log_in(api, "mia")
+    page = api.get(f"{link.path}?{link.query}").get_data(as_text=True)
+    assert "about the launch" in page and 'id="count-open">1<' in page
+    assert "about the recall" not in page and "about nothing watched" not in page
+    assert "about launch" in page  # the banner says which topic

@@ -9,8 +9,10 @@ from moderation.ingest import parse_vigie_payload, store_comments
 from moderation.models import Action, Decision
 from moderation.review.models import ReviewItem
 from moderation.review.priority import priority
+from tests.conftest import make_settings
 from tests.queue.conftest import NOW
 from tests.support import comment
+from vigie import migrate
 from vigie.runtime import Runtime
 from workers.tasks import score
 
@@ -56,3 +58,32 @@ def test_it_queues_a_threat_with_its_rule_tag_at_urgent_priority(
     parts = priority("escalate", item.decision.scores, item.comment.author_followers, "urgent")
     assert item.priority == round(parts.boost_minutes, 2)
     assert parts.rule_minutes == 60
+
+
+def test_it_tags_an_item_with_the_watched_topics_its_comment_belongs_to(tmp_path) -> None:
+    """VIGIE_ALERT_TOPICS: `topic:NAME` tags are how a topic alert's link narrows the queue."""
+    settings = make_settings(
+        tmp_path, VIGIE_ALERT_TOPICS="launch=#launch|new phone;recall=thread:post-9"
+    )
+    migrate.upgrade(settings.database_url)
+    rt = Runtime(settings)
+    text = "Je vais te tuer, je sais où tu habites"  # a threat: always sent to people
+    payload = {
+        "comments": [
+            comment("k1", text=f"{text} #LAUNCH"),
+            {**comment("k2", text=text), "thread_id": "post-9"},
+            comment("k3", text=text),
+        ]
+    }
+    try:
+        with rt.sessions() as session:
+            stored = store_comments(session, parse_vigie_payload(payload), "acme", NOW)
+            session.commit()
+            score(rt, stored.new_ids)
+            items = session.scalars(select(ReviewItem)).all()
+            topics = {
+                i.comment.external_id: [t for t in i.tags if t.startswith("topic:")] for i in items
+            }
+    finally:
+        rt.close()
+    assert topics == {"k1": ["topic:launch"], "k2": ["topic:recall"], "k3": []}
