@@ -116,6 +116,7 @@ class Target:
     broker_url: str
     slack: Any = None  # FakeSlack when the service was started here
     receiver: CallbackReceiver | None = None
+    pid: int | None = None  # `vigie run`, when started here: its processes' memory is sampled
 
 
 @contextmanager
@@ -152,7 +153,7 @@ def service(
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_ready(url, process, log_path)
-            yield Target(url, database_url, broker_url, slack, receiver)
+            yield Target(url, database_url, broker_url, slack, receiver, process.pid)
         finally:
             process.terminate()
             try:
@@ -243,12 +244,55 @@ class Probe:
         self.broker.close()
 
 
-class Sampler:
-    """Samples queue depth every `every` seconds: (monotonic time, broker messages, undecided)."""
+def _role(cmdline: str) -> str:
+    if "gunicorn" in cmdline:
+        return "web"
+    if "celery" in cmdline and " beat" in cmdline:
+        return "beat"
+    if "celery" in cmdline and " worker" in cmdline:
+        return "worker"
+    return "other"
 
-    def __init__(self, probe: Probe, every: float) -> None:
-        self.probe, self.every = probe, every
+
+def tree_rss_mb(root: int) -> dict[str, float]:
+    """Resident memory (MB) of `root` and its descendants, summed by role, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        children.setdefault(ppid, []).append(int(entry.name))
+    found: dict[str, float] = {}
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ")
+            status = (Path("/proc") / str(pid) / "status").read_text()
+        except OSError:
+            continue
+        kb = next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
+        )
+        role = _role(cmdline.decode(errors="replace"))
+        found[role] = found.get(role, 0.0) + kb / 1024
+    return found
+
+
+class Sampler:
+    """Samples queue depth every `every` seconds: (monotonic time, broker messages, undecided).
+
+    With the service's pid, also its processes' resident memory by role (`rss`).
+    """
+
+    def __init__(self, probe: Probe, every: float, pid: int | None = None) -> None:
+        self.probe, self.every, self.pid = probe, every, pid
         self.samples: list[tuple[float, int, int]] = []
+        self.rss: list[tuple[float, dict[str, float]]] = []
         self.started = time.monotonic()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -259,6 +303,8 @@ class Sampler:
             try:
                 sample = (time.monotonic(), self.probe.queued(), self.probe.pending())
                 self.samples.append(sample)
+                if self.pid is not None:
+                    self.rss.append((sample[0], tree_rss_mb(self.pid)))
             except Exception as exc:
                 print(f"  sampler: {type(exc).__name__}: {exc}", flush=True)
             self.stop.wait(self.every)
@@ -487,10 +533,27 @@ def step(
         "max_queued": max((s[1] for s in samples), default=0),
         "max_undecided": max((s[2] for s in samples), default=0),
         "depth": depth_series(samples, started),
+        "rss_mb": rss_summary(sampler, started, ended),
         "load_average": os.getloadavg(),
     }
     print_step(result)
     return result, tally
+
+
+def rss_summary(sampler: Sampler, start: float, end: float) -> dict[str, dict[str, float]]:
+    """Per role: resident MB at the first and last sample of the phase, and the peak."""
+    samples = [rss for t, rss in sampler.rss if start <= t <= end]
+    if not samples:
+        return {}
+    roles = sorted({role for rss in samples for role in rss})
+    return {
+        role: {
+            "first": round(samples[0].get(role, 0.0)),
+            "last": round(samples[-1].get(role, 0.0)),
+            "peak": round(max(rss.get(role, 0.0) for rss in samples)),
+        }
+        for role in roles
+    }
 
 
 def _decided_count(probe: Probe) -> int:
@@ -512,6 +575,12 @@ def print_step(r: dict[str, Any]) -> None:
         flush=True,
     )
     print(f"  depth (t: broker msgs/undecided): {r['depth']}", flush=True)
+    if r.get("rss_mb"):
+        memory = ", ".join(
+            f"{role} {m['first']} -> {m['last']} (peak {m['peak']})"
+            for role, m in r["rss_mb"].items()
+        )
+        print(f"  resident MB, first -> last sample of the step: {memory}", flush=True)
 
 
 def storm(
@@ -664,7 +733,7 @@ def run(args: argparse.Namespace, target: Target) -> dict[str, Any]:
     client = Client(target.url, SOURCE, args.secret)
     loop = OpenLoop(client, args.timeout, args.threads, retries=0)
     probe = Probe(target)
-    sampler = Sampler(probe, args.sample_every)
+    sampler = Sampler(probe, args.sample_every, target.pid)
     results: dict[str, Any] = {"scorer": args.scorer, "steps": []}
     tallies: list[Tally] = []
     try:
