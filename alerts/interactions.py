@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from alerts.evaluate import Context, follow_up
 from alerts.lifecycle import RESOLVED
+from alerts.message import slack_escape
 from alerts.models import Incident, Silence
 
 SNOOZE = timedelta(hours=1)
@@ -76,12 +77,13 @@ def apply_click(session: Session, click: Click, now: datetime, ctx: Context) -> 
     incident = session.get(Incident, click.incident_id)
     if incident is None:
         raise InteractionError(f"no incident {click.incident_id}")
+    who = slack_escape(click.user)  # a Slack or Vigie name, shown in the incident's thread
     if click.action == "ack":
         incident.acknowledged_at, incident.acknowledged_by = now, click.user
-        text = f"Acknowledged by {click.user}."
+        text = f"Acknowledged by {who}."
     elif click.action == "snooze_1h":
         incident.snoozed_until = now + SNOOZE
-        text = f"Snoozed for 1 h by {click.user}."
+        text = f"Snoozed for 1 h by {who}."
     elif click.action == "silence_4h":
         add_silence(
             session,
@@ -92,10 +94,10 @@ def apply_click(session: Session, click: Click, now: datetime, ctx: Context) -> 
             "from Slack",
             now,
         )
-        text = f"{incident.platform}{' · ' + incident.topic if incident.topic else ''} silenced for 4 h by {click.user}."
+        text = f"{incident.platform}{' · ' + incident.topic if incident.topic else ''} silenced for 4 h by {who}."
     elif click.action == "resolve":
         incident.status, incident.resolved_at = RESOLVED, now
-        text = f"Resolved by {click.user}."
+        text = f"Resolved by {who}."
     else:
         raise InteractionError(f"unknown action {click.action!r}")
     session.flush()

@@ -42,6 +42,15 @@ class AlertView:
     note: str | None = None  # who acknowledged, snoozed or resolved
 
 
+def slack_escape(text: str) -> str:
+    """Text shown as is in Slack mrkdwn: `&`, `<` and `>` escaped, as Slack asks.
+
+    Comments are written by anyone: unescaped, a sample reading `<!channel>` would notify the
+    whole alert channel, and `<https://…|Open the review queue>` would be a disguised link.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def where(view: AlertView) -> str:
     return view.platform + (f" · {view.topic}" if view.topic else "")
 
@@ -96,7 +105,7 @@ def _figures(view: AlertView) -> list[str]:
 def slack_blocks(view: AlertView) -> dict[str, object]:
     """Block Kit payload: headline, figures, chart, top terms, samples, review link, buttons."""
     icon = ICONS.get(view.severity, ":white_circle:")
-    text = headline(view)
+    text = slack_escape(headline(view))
     blocks: list[dict[str, object]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": _clip(f"{icon} *{text}*")}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in _figures(view)]},
@@ -105,14 +114,14 @@ def slack_blocks(view: AlertView) -> dict[str, object]:
         chart = f"`{sparkline(view.history)}` negative comments per 10 min, last {len(view.history) // 6} h"
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": chart}]})
     if view.top_terms:
-        terms = "*Top terms:* " + ", ".join(view.top_terms[:10])
+        terms = "*Top terms:* " + ", ".join(slack_escape(t) for t in view.top_terms[:10])
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(terms)}})
     for sample in view.samples[:3]:
-        quoted = "> " + _clip(sample, 500).replace("\n", "\n> ")
+        quoted = "> " + slack_escape(_clip(sample, 500)).replace("\n", "\n> ")
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": quoted}})
     link = f"<{view.review_url}|Open the review queue for this incident>"
     if view.note:
-        link += f" · {view.note}"
+        link += f" · {slack_escape(view.note)}"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(link)}]})
     if view.status != "resolved":
         blocks.append(

@@ -43,8 +43,8 @@ def firing_incident(sessions, notified=True):
         return incident.id
 
 
-def click(client, incident_id, action="ack", ts=None, secret=SECRET):
-    payload = {"type": "block_actions", "user": {"id": "U1", "username": "marie"},
+def click(client, incident_id, action="ack", ts=None, secret=SECRET, username="marie"):
+    payload = {"type": "block_actions", "user": {"id": "U1", "username": username},
                "actions": [{"action_id": action, "value": str(incident_id)}]}  # fmt: skip
     body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
     ts = str(int(time.time()) if ts is None else ts)
@@ -66,6 +66,16 @@ def test_it_acknowledges_on_a_validly_signed_click(client, sessions):
     assert incident.acknowledged_by == "marie"
     assert messages[0][0] == "update" and "[acknowledged]" in messages[0][1]
     assert messages[1] == ("reply", "Acknowledged by marie.")
+
+
+def test_the_thread_note_shows_a_name_as_text_never_as_a_mention(client, sessions):
+    """Whatever the name holds, the note in the incident's thread notifies no one."""
+    incident_id = firing_incident(sessions)
+    assert click(client, incident_id, username="<!channel>").status_code == 200
+    with sessions() as session:
+        notes = [m.payload["text"] for m in session.scalars(select(AlertMessage))]
+    assert notes[1] == "Acknowledged by &lt;!channel&gt;."
+    assert not any("<!channel>" in str(n) for n in notes)
 
 
 def test_it_rejects_a_wrong_signature(client, sessions):

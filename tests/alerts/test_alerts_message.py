@@ -54,3 +54,29 @@ def test_it_prints_the_same_content_for_the_console():
     """The console text has the headline, samples and link."""
     text = plain_text(VIEW)
     assert headline(VIEW) in text and "worst launch ever" in text and VIEW.review_url in text
+
+
+def test_commenters_text_cannot_mention_the_channel_or_disguise_a_link():
+    """Samples and terms are escaped for mrkdwn: a raid reading `<!channel>` pings no one."""
+    raid = AlertView(
+        **(
+            VIEW.__dict__
+            | {
+                "samples": (
+                    "<!channel> boycott <https://evil.example|Open the review queue> & co",
+                ),
+                "top_terms": ("<!here>", "fish&chips"),
+                "note": "acknowledged by <@U123>",
+            }
+        )
+    )
+    blocks = str(slack_blocks(raid)["blocks"])
+    assert "<!channel>" not in blocks and "<!here>" not in blocks and "<@U123>" not in blocks
+    assert "<https://evil.example" not in blocks
+    assert (
+        "&lt;!channel&gt; boycott &lt;https://evil.example|Open the review queue&gt; &amp; co"
+        in blocks
+    )
+    assert "fish&amp;chips" in blocks and "acknowledged by &lt;@U123&gt;" in blocks
+    assert f"<{VIEW.review_url}|Open the review queue for this incident>" in blocks  # Vigie's own
+    assert "<!channel>" in plain_text(raid)  # a terminal shows the comment as written
