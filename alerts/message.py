@@ -5,6 +5,7 @@ The console transport prints `plain_text(view)`, the same content without Block 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -144,13 +145,19 @@ def _buttons(view: AlertView) -> list[dict[str, object]]:
     ]  # fmt: skip
 
 
+def printable(text: str) -> str:
+    """Commenters' text for a terminal: control characters (an escape sequence could clear or
+    rewrite the operator's screen) become spaces."""
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+
+
 def plain_text(view: AlertView) -> str:
     """The same content for a terminal."""
     lines = [headline(view), "  " + " · ".join(f.replace("*", "") for f in _figures(view)[:2])]
     if view.history:
         lines.append(f"  last hours: {sparkline(view.history)}")
     if view.top_terms:
-        lines.append("  top terms: " + ", ".join(view.top_terms[:10]))
-    lines += [f"  > {s}" for s in view.samples[:3]]
+        lines.append("  top terms: " + printable(", ".join(view.top_terms[:10])))
+    lines += [f"  > {printable(s)}" for s in view.samples[:3]]
     lines.append(f"  review: {view.review_url}")
     return "\n".join(lines)

@@ -80,3 +80,11 @@ def test_commenters_text_cannot_mention_the_channel_or_disguise_a_link():
     assert "fish&amp;chips" in blocks and "acknowledged by &lt;@U123&gt;" in blocks
     assert f"<{VIEW.review_url}|Open the review queue for this incident>" in blocks  # Vigie's own
     assert "<!channel>" in plain_text(raid)  # a terminal shows the comment as written
+
+
+def test_the_console_gets_no_control_characters_from_comments():
+    """An escape sequence in a comment cannot clear or rewrite the operator's terminal."""
+    view = AlertView(**(VIEW.__dict__ | {"samples": ("boom\x1b[2J\x1b[Hgone\r\nnext",)}))
+    text = plain_text(view)
+    assert "\x1b" not in text and "\r" not in text
+    assert "boom [2J [Hgone" in text
