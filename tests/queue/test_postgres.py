@@ -131,3 +131,15 @@ def test_it_filters_by_tag_on_postgres(pg_runtime: Runtime) -> None:
             for tag in ("hate_speech", "menace-armée", "hate")
         }
     assert found == {"hate_speech": [hate], "menace-armée": [menace], "hate": []}
+
+
+def test_it_filters_by_topic_and_tag_together_on_postgres(pg_runtime: Runtime) -> None:
+    """A topic incident's filter (topic:NAME) and a tag chosen on the page both apply."""
+    with pg_runtime.sessions.begin() as session:
+        both = add_item(session, rule_tags=["raid"], topics=["grève"]).id
+        add_item(session, rule_tags=["raid"], topics=["rappel"])
+        add_item(session, topics=["grève"])
+    with pg_runtime.sessions() as session:
+        found = queue.open_items(session, queue.Filters(topic="grève", tag="raid"))
+        assert [i.id for i in found] == [both]
+        assert queue.counts(session, queue.Filters(topic="grève"), NOW).open == 2
