@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from moderation.models import Base, Comment, Decision
 from moderation.moderate import moderate
+from moderation.scorers import build_scorer
 from vigie.cli import main
 from vigie.db import make_engine
 
@@ -51,12 +52,32 @@ def test_it_checks_the_configured_folder_by_default(rules_dir: Path) -> None:
 
 def test_it_explains_a_test_comment() -> None:
     """`test` prints the scores, each matching rule with its conditions, and the decision."""
-    code, output = run("test", "default", "I know where you live")
+    code, output = run("test", "default", "I know where you live", "--scorer", "lexicon")
     assert code == 0, output
     assert "scores (lexicon-1): toxicity" in output
     assert "MATCH violent-threat (default.yaml:" in output
     assert "yes: phrases found 'i know where you live'" in output
     assert "decision: escalate (queue priority urgent), by violent-threat" in output
+
+
+def test_it_scores_as_the_workers_do() -> None:
+    """The configured scorer (VIGIE_SCORER, default stack by default), not a stand-in: the
+    lexicon reads this ironic complaint as neutral, which other rules would match."""
+    text = "Bravo, encore une panne 🙄"
+    workers = build_scorer("default", explain=False).score_batch([text])[0]
+    code, output = run("test", "x", text, env={"VIGIE_SCORER": "default"})
+    assert code == 0, output
+    assert f"scores ({workers.model_version}): toxicity {workers.toxicity:.2f}" in output
+    assert f"sentiment {workers.sentiment} " in output
+    lexicon = run("test", "x", text, env={"VIGIE_SCORER": "lexicon"})[1]
+    assert "scores (lexicon-1)" in lexicon
+    assert lexicon.split("\n")[0] != output.split("\n")[0]  # the two really differ here
+
+
+def test_it_names_a_scorer_it_cannot_build() -> None:
+    """A transformers scorer without its models is a one-line error, not a traceback."""
+    code, output = run("test", "x", "hello", "--scorer", "transformers")
+    assert code == 1 and "Error:" in output and "Traceback" not in output, output
 
 
 def test_it_uses_author_facts_given_on_the_command_line(rules_dir: Path) -> None:
