@@ -42,6 +42,7 @@ from rules.model import RulesError
 from vigie.ratelimit import Limit
 
 bp = Blueprint("pages", __name__)
+FILTER_ARGS = ("platform", "language", "reason", "tag", "incident")
 
 
 def _now() -> datetime:
@@ -277,7 +278,8 @@ def decide_page(item_id: int) -> ResponseReturnValue:
         abort(400)
     corrections = tuple(c for c in form.getlist("corrections") if c)
     choice = Choice(verdict, form.get("reason", "").strip() or None, corrections, via="web")
-    args = {k: v for k, v in request.args.items() if k in ("platform", "language", "reason", "tag")}
+    # The queue's filters, an alert incident's included: the next item comes from the same view.
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
     try:
         with rt.sessions.begin() as db:
             user = db.get(User, g.user.id)

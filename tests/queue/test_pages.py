@@ -327,3 +327,28 @@ def test_an_alerts_review_link_opens_the_queue_narrowed_to_its_incident(
     unknown = api.get("/queue?incident=9999")
     assert unknown.status_code == 404 and unknown.json["error"] == "not_found"
     assert api.get("/queue?incident=abc").status_code == 400
+
+
+def test_deciding_from_an_incidents_queue_stays_in_that_incident(
+    api: FlaskClient, db: Session
+) -> None:
+    """After a decision opened from an alert's review link, the next item is the incident's too."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    add_user(db, "mia")
+    incident = add_incident(db, "x", now - timedelta(minutes=10))
+    elsewhere = add_item(
+        db, text="older, elsewhere", platform="youtube", at=now - timedelta(hours=2)
+    )
+    first = add_item(db, text="in the burst", platform="x", at=now - timedelta(minutes=5))
+    second = add_item(db, text="in the burst too", platform="x", at=now - timedelta(minutes=4))
+    db.commit()
+    assert elsewhere.id  # first in the whole queue: the oldest
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{first.id}?incident={incident.id}")
+    answer = api.post(
+        f"/queue/items/{first.id}/decide?incident={incident.id}",
+        data={"action": "approve", "csrf_token": token},
+    )
+    assert answer.headers["Location"] == f"/queue/next?incident={incident.id}"
+    follow = api.get(answer.headers["Location"])
+    assert follow.headers["Location"] == f"/queue/items/{second.id}?incident={incident.id}"
