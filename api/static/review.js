@@ -35,9 +35,17 @@
     rows[selected].scrollIntoView({ block: "nearest" });
   }
 
+  // A focused link or button does its own thing on Enter (keyboard-only use): only Enter on the
+  // page itself opens the row selected with j/k.
+  function onControl(event) {
+    var t = event.target;
+    return !!(t && t.closest && t.closest("a[href], button, summary, [contenteditable]"));
+  }
+
   function queuePage(event) {
     var rows = Array.prototype.slice.call(document.querySelectorAll("#queue tr.row"));
     if (!rows.length) return;
+    if (event.key === "Enter" && onControl(event)) return;
     if (event.key === "j") select(rows, selected + 1);
     else if (event.key === "k") select(rows, selected - 1);
     else if (event.key === "Enter") window.location.assign(rows[selected].dataset.href);

@@ -202,3 +202,25 @@ def test_on_call_staff_acknowledge_an_alert_and_follow_it_to_its_comments(
     assert "Vous êtes des escrocs" in page.locator("#queue").inner_text()
     db.expire_all()
     assert db.get(Incident, incident_id).acknowledged_by == "mia"  # type: ignore[union-attr]
+
+
+def test_enter_on_a_focused_link_or_button_of_the_queue_does_what_it_says(
+    browser: Any, live_url: str, db: Session
+) -> None:
+    """Keyboard-only use: Enter on a nav link, a row's link or a button is not taken for
+    "open the selected row"."""
+    first, second = _seed(db)
+    page = browser.new_context().new_page()
+    log_in(page, live_url, "mia")
+    page.focus("header nav >> text=Alerts")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_url}/alerts")
+    page.goto(f"{live_url}/queue")
+    assert page.locator("#queue tr.row").first.get_attribute("data-item") == str(first)
+    page.focus(f'#queue tr[data-item="{second}"] td.text a')  # not the selected (first) row
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_url}/queue/items/{second}")
+    page.goto(f"{live_url}/queue")
+    page.focus("header >> text=Log out")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_url}/login")
