@@ -224,3 +224,22 @@ def test_enter_on_a_focused_link_or_button_of_the_queue_does_what_it_says(
     page.focus("header >> text=Log out")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_url}/login")
+
+
+def test_every_page_fits_a_375_px_phone_screen(browser: Any, live_url: str, db: Session) -> None:
+    """On a phone the pages do not scroll sideways: the item's panels stack, wide tables scroll
+    inside their own box, and the decision buttons stay on screen."""
+    first, _ = _seed(db)
+    page = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True).new_page()
+    log_in(page, live_url, "root")
+    for path in ("/queue", f"/queue/items/{first}", "/alerts", "/queue/audit", "/queue/dashboard"):
+        page.goto(f"{live_url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = path.strip("/").replace("/", "-")
+        page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)
+        assert width <= 375, (path, width)
+    page.goto(f"{live_url}/queue/items/{first}")
+    for key in "are":
+        box = page.locator(f'#decide button[data-key="{key}"]').bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 375, key
