@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -75,7 +76,33 @@ def check_csrf() -> None:
 
 @bp.app_errorhandler(CSRFError)
 def csrf_refused(exc: CSRFError) -> ResponseReturnValue:
-    return render_template("review/error.html", status=400, message=exc.description), 400
+    """A form whose token does not match the session: refused, said in a moderator's words.
+
+    Without a session (logged out in another tab, expired) it is a login away: back to the page
+    the form was on once logged in again. Otherwise the page predates the session (logged in
+    again since): reloading it gives a fresh form.
+    """
+    if request.endpoint == "pages.login":
+        error = (
+            "This login form had expired (its CSRF token), so you were not logged in: try again."
+        )
+        return render_template("review/login.html", error=error), 400
+    if session.get("user_id") is None:
+        flash("Your session ended, so nothing was changed: log in again.", "error")
+        return redirect(url_for("pages.login", next=_referring_page()))
+    message = (
+        "This page was loaded before your current session began (its CSRF token no longer "
+        "matches), so nothing was changed. Reload the page and try again."
+    )
+    return render_template("review/error.html", status=400, message=message), 400
+
+
+def _referring_page() -> str:
+    """The path of the page a form was posted from, when it is one of ours; else the queue."""
+    found = urlsplit(request.referrer or "")
+    if found.netloc == request.host and found.path.startswith("/") and found.path != "/login":
+        return found.path + (f"?{found.query}" if found.query else "")
+    return url_for("pages.queue_page")
 
 
 @bp.errorhandler(HTTPException)

@@ -352,3 +352,54 @@ def test_deciding_from_an_incidents_queue_stays_in_that_incident(
     assert answer.headers["Location"] == f"/queue/next?incident={incident.id}"
     follow = api.get(answer.headers["Location"])
     assert follow.headers["Location"] == f"/queue/items/{second.id}?incident={incident.id}"
+
+
+def test_a_decision_after_the_session_ended_sends_back_to_the_item_through_the_login(
+    review_app: object, api: FlaskClient, db: Session
+) -> None:
+    """Logged out in another tab (or the session expired): deciding from a page still open says
+    so in words, changes nothing, and after logging in again the moderator is back on the item."""
+    add_user(db, "mia")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    page = f"/queue/items/{item_id}?platform=x"
+    token = csrf(api, page)
+    other_tab = review_app.test_client()  # type: ignore[attr-defined]
+    other_tab.set_cookie("vigie_session", api.get_cookie("vigie_session").value)
+    other_tab.post("/logout", data={"csrf_token": token})
+    api.delete_cookie("vigie_session")  # the logout's cookie, as the browser shares it
+    answer = api.post(
+        f"/queue/items/{item_id}/decide?platform=x",
+        data={"action": "remove", "csrf_token": token},
+        headers={"Referer": f"http://localhost{page}"},
+    )
+    assert answer.status_code == 302
+    location = urlsplit(answer.headers["Location"])
+    assert location.path == "/login"
+    login_page = api.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "session ended" in login_page and "nothing was changed" in login_page
+    assert "CSRF" not in login_page
+    db.expire_all()
+    assert db.get(ReviewItem, item_id).status is ItemStatus.OPEN
+    back = api.post(
+        answer.headers["Location"],
+        data={"username": "mia", "password": PASSWORD, "csrf_token": csrf(api, "/login")},
+    )
+    assert back.headers["Location"] == page
+
+
+def test_a_form_from_an_older_session_is_refused_in_words(api: FlaskClient, db: Session) -> None:
+    """Logged in again since the page was loaded: 400, nothing changed, and what to do."""
+    add_user(db, "mia")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item_id}")
+    log_in(api, "mia")  # a fresh session: the old page's token is stale
+    answer = api.post(
+        f"/queue/items/{item_id}/decide", data={"action": "remove", "csrf_token": token}
+    )
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert "nothing was changed" in text and "Reload the page" in text
+    db.expire_all()
+    assert db.get(ReviewItem, item_id).status is ItemStatus.OPEN
