@@ -60,9 +60,14 @@
     var timer = setInterval(function () {
       fetch(form.dataset.renew, { method: "POST", headers: { "X-CSRFToken": token }, credentials: "same-origin" })
         .then(function (response) {
-          if (response.status === 409) {
+          var lost = null;
+          if (response.status === 409) lost = "Your claim was lost: reload the page before deciding.";
+          // Sent to the login page (or the token refused): the session ended in another tab.
+          else if (response.redirected || response.status === 400)
+            lost = "You were logged out, so the claim is no longer renewed: log in again before deciding.";
+          if (lost) {
             clearInterval(timer);
-            document.getElementById("lease").textContent = "Your claim was lost: reload the page before deciding.";
+            document.getElementById("lease").textContent = lost;
           }
         });
     }, Math.max(5, lease / 2) * 1000);

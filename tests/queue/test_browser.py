@@ -243,3 +243,35 @@ def test_every_page_fits_a_375_px_phone_screen(browser: Any, live_url: str, db: 
     for key in "are":
         box = page.locator(f'#decide button[data-key="{key}"]').bounding_box()
         assert box is not None and box["x"] + box["width"] <= 375, key
+
+
+def test_the_item_page_says_so_when_the_session_ends_while_it_is_open(
+    browser: Any, live_url: str, review_runtime: Any, db: Session
+) -> None:
+    """The claim's heartbeat meets a logout from another tab: the page stops saying the item is
+    the moderator's, and deciding leads through the login back to the item."""
+    from dataclasses import replace
+
+    review_runtime.settings = replace(review_runtime.settings, claim_lease_s=10.0)  # beat: 5 s
+    first, _ = _seed(db)
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, live_url, "mia")
+    page.goto(f"{live_url}/queue/items/{first}")
+    assert "Yours while this page is open" in page.inner_text("#lease")
+    other_tab = context.new_page()
+    other_tab.goto(f"{live_url}/queue")
+    other_tab.click("text=Log out")
+    other_tab.wait_for_url(f"{live_url}/login")
+    page.wait_for_function(
+        "document.getElementById('lease').textContent.includes('logged out')", timeout=15_000
+    )
+    page.keyboard.press("a")
+    page.wait_for_url(f"{live_url}/login?next=/queue/items/{first}")
+    assert "nothing was changed" in page.inner_text("main")
+    page.fill("input[name=username]", "mia")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_url}/queue/items/{first}")
+    db.expire_all()
+    assert db.get(ReviewItem, first).status is ItemStatus.OPEN
