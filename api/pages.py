@@ -44,6 +44,8 @@ from vigie.ratelimit import Limit
 
 bp = Blueprint("pages", __name__)
 FILTER_ARGS = ("platform", "language", "reason", "tag", "incident")
+# Refusals the item page states itself when it cannot claim the item: not flashed on top of it.
+ITEM_PAGE_EXPLAINS = ("already_decided", "claimed_by_other")
 
 
 def _now() -> datetime:
@@ -315,13 +317,30 @@ def decide_page(item_id: int) -> ResponseReturnValue:
                 db, item_id, user, choice, _now(), rt.callback_url, form.get("group") == "on"
             )
     except ReviewConflict as exc:
-        flash(exc.message, "error")
+        if exc.code == "already_decided" and _decided_as(item_id, g.user.id, verdict):
+            # The same form posted twice (a double key press or click): done, move on.
+            return redirect(url_for("pages.next_item", **args))
+        if exc.code not in ITEM_PAGE_EXPLAINS:
+            flash(exc.message, "error")
         return redirect(url_for("pages.item_page", item_id=item_id, **args))
     enqueue_deliveries(decided.delivery_ids)
     count = len(decided.item_ids)
     noun = f"{count} items" if count > 1 else f"item #{item_id}"
     flash(f"{verdict.value.capitalize()}: {noun}.", "ok")
     return redirect(url_for("pages.next_item", **args))
+
+
+def _decided_as(item_id: int, user_id: int, verdict: Verdict) -> bool:
+    """Whether this user already decided this item with this verdict."""
+    with runtime().sessions() as db:
+        found = db.scalar(
+            select(ReviewItem.id).where(
+                ReviewItem.id == item_id,
+                ReviewItem.decided_by == user_id,
+                ReviewItem.verdict == verdict,
+            )
+        )
+    return found is not None
 
 
 @bp.get("/queue/dashboard")

@@ -403,3 +403,41 @@ def test_a_form_from_an_older_session_is_refused_in_words(api: FlaskClient, db: 
     assert "nothing was changed" in text and "Reload the page" in text
     db.expire_all()
     assert db.get(ReviewItem, item_id).status is ItemStatus.OPEN
+
+
+def test_the_same_decision_posted_twice_moves_on_without_an_error(
+    api: FlaskClient, db: Session
+) -> None:
+    """A double key press posts the form twice: the second finds the moderator's own identical
+    decision and goes on to the next item, instead of back to the decided one with an error."""
+    add_user(db, "mia")
+    first = _queued(db, text="first")
+    second = _queued(db, text="second")
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{first}")
+    form = {"action": "remove", "csrf_token": token}
+    assert api.post(f"/queue/items/{first}/decide", data=form).headers["Location"] == "/queue/next"
+    again = api.post(f"/queue/items/{first}/decide", data=form)
+    assert again.headers["Location"] == "/queue/next"
+    follow = api.get("/queue/next")
+    assert follow.headers["Location"] == f"/queue/items/{second}"
+    page = api.get(follow.headers["Location"]).get_data(as_text=True)
+    assert "already decided" not in page and f"Remove: item #{first}." in page
+    assert len(db.scalars(select(AuditEntry)).all()) == 1
+
+
+def test_a_refused_decision_is_explained_once(api: FlaskClient, db: Session) -> None:
+    """Someone else holds the item: the item page says so once, not twice."""
+    add_user(db, "mia")
+    noe = add_user(db, "noe")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item_id}")
+    item = db.get(ReviewItem, item_id)
+    item.claimed_by, item.claim_expires_at = noe.id, datetime.now(UTC) + timedelta(minutes=5)
+    db.commit()
+    answer = api.post(
+        f"/queue/items/{item_id}/decide", data={"action": "approve", "csrf_token": token}
+    )
+    page = api.get(answer.headers["Location"]).get_data(as_text=True)
+    assert page.count("noe is reviewing this item") == 1
