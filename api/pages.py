@@ -231,13 +231,20 @@ def _tag_choices(selected: str | None) -> list[str]:
 def next_item() -> ResponseReturnValue:
     """Claim the next item in priority order and open it (GET too: after a decision)."""
     rt = runtime()
+    now = _now()
     with rt.sessions.begin() as db:
-        item = queue.claim_next(
-            db, g.user.id, _now(), rt.settings.claim_lease_s, filters_from(request.args, db)
-        )
+        filters = filters_from(request.args, db)
+        item = queue.claim_next(db, g.user.id, now, rt.settings.claim_lease_s, filters)
         item_id = item.id if item else None
+        held = queue.counts(db, filters, now).claimed if item_id is None else 0
     if item_id is None:
-        flash("The queue is empty. Nothing to review.", "info")
+        if held:
+            noun = "waiting item is" if held == 1 else "waiting items are"
+            flash(
+                f"Nothing for you right now: {held} {noun} being reviewed by someone else.", "info"
+            )
+        else:
+            flash("The queue is empty. Nothing to review.", "info")
         return redirect(url_for("pages.queue_page", **request.args))
     return redirect(url_for("pages.item_page", item_id=item_id, **request.args))
 

@@ -441,3 +441,21 @@ def test_a_refused_decision_is_explained_once(api: FlaskClient, db: Session) -> 
     )
     page = api.get(answer.headers["Location"]).get_data(as_text=True)
     assert page.count("noe is reviewing this item") == 1
+
+
+def test_start_reviewing_says_when_every_waiting_item_is_held_by_others(
+    api: FlaskClient, db: Session
+) -> None:
+    """Items wait but colleagues hold them all: that is what the moderator is told, not that
+    the queue is empty."""
+    add_user(db, "mia")
+    noe = add_user(db, "noe")
+    item_id = _queued(db)
+    item = db.get(ReviewItem, item_id)
+    item.claimed_by, item.claim_expires_at = noe.id, datetime.now(UTC) + timedelta(minutes=5)
+    db.commit()
+    log_in(api, "mia")
+    answer = api.post("/queue/next", data={"csrf_token": csrf(api, "/queue")})
+    page = api.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "queue is empty" not in page
+    assert "1 waiting item is being reviewed by someone else" in page
