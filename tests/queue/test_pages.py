@@ -459,3 +459,17 @@ def test_start_reviewing_says_when_every_waiting_item_is_held_by_others(
     page = api.get(answer.headers["Location"]).get_data(as_text=True)
     assert "queue is empty" not in page
     assert "1 waiting item is being reviewed by someone else" in page
+
+
+def test_going_back_to_a_decided_item_shows_its_decision_not_an_error(
+    api: FlaskClient, db: Session
+) -> None:
+    """The back button after a decision: the item says who decided what, as information."""
+    add_user(db, "mia")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item_id}")
+    api.post(f"/queue/items/{item_id}/decide", data={"action": "remove", "csrf_token": token})
+    page = api.get(f"/queue/items/{item_id}").get_data(as_text=True)
+    assert "mia already decided this item (remove)" in page
+    assert "flash-error" not in page and 'role="alert"' not in page
