@@ -275,3 +275,25 @@ def test_the_item_page_says_so_when_the_session_ends_while_it_is_open(
     page.wait_for_url(f"{live_url}/queue/items/{first}")
     db.expire_all()
     assert db.get(ReviewItem, first).status is ItemStatus.OPEN
+
+
+def test_enter_in_the_reason_field_decides_nothing(
+    browser: Any, live_url: str, db: Session
+) -> None:
+    """Typing a reason and pressing Enter must not submit the form with its first button
+    (Approve): the moderator chooses the action with its button or key."""
+    first, _ = _seed(db)
+    page = browser.new_context().new_page()
+    log_in(page, live_url, "mia")
+    page.goto(f"{live_url}/queue/items/{first}")
+    page.fill("#reason", "insulte caractérisée")
+    page.press("#reason", "Enter")
+    page.wait_for_timeout(1500)
+    assert page.url == f"{live_url}/queue/items/{first}"
+    db.expire_all()
+    assert db.get(ReviewItem, first).status is ItemStatus.OPEN
+    page.click("#decide button[value=remove]")
+    page.wait_for_selector(".flash-ok")
+    db.expire_all()
+    item = db.get(ReviewItem, first)
+    assert (item.verdict, item.verdict_reason) == ("remove", "insulte caractérisée")
