@@ -57,7 +57,8 @@ def login_required(view: Any) -> Any:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         user_id = session.get("user_id")
         if user_id is None:
-            return redirect(url_for("pages.login", next=request.full_path))
+            # full_path ends with "?" even without a query
+            return redirect(url_for("pages.login", next=request.full_path.removesuffix("?")))
         with runtime().sessions() as db:
             user = db.get(User, user_id)
             if user is None or not user.active:

@@ -473,3 +473,10 @@ def test_going_back_to_a_decided_item_shows_its_decision_not_an_error(
     page = api.get(f"/queue/items/{item_id}").get_data(as_text=True)
     assert "mia already decided this item (remove)" in page
     assert "flash-error" not in page and 'role="alert"' not in page
+
+
+def test_the_login_redirect_keeps_a_clean_return_address(api: FlaskClient) -> None:
+    """/queue without a query comes back as /queue, not /queue? ; a query is kept."""
+    assert api.get("/queue").headers["Location"] == "/login?next=/queue"
+    answer = api.get("/queue?platform=x")
+    assert answer.headers["Location"] == "/login?next=/queue?platform%3Dx"
