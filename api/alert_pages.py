@@ -197,11 +197,11 @@ def _row(incident: Incident, delivery: Delivery, now: datetime) -> Row:
     state = state_of(incident, now)
     note = ""
     if state == "resolved" and incident.resolved_at is not None:
-        note = f"resolved {incident.resolved_at:%d %b %H:%M}"
+        note = f"at {incident.resolved_at:%d %b %H:%M} UTC"
     elif state == "acknowledged":
         note = f"by {incident.acknowledged_by}"
     elif state == "snoozed":
-        note = f"until {incident.snoozed_until:%H:%M}"
+        note = f"until {incident.snoozed_until:%H:%M} UTC"
     if incident.status == FIRING and incident.escalated_at is not None:
         note = f"{note}, escalated {incident.escalated_at:%H:%M}".lstrip(", ")
     statuses, errors = delivery.statuses, sorted(delivery.errors)
