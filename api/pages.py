@@ -328,7 +328,15 @@ def decide_page(item_id: int) -> ResponseReturnValue:
         if exc.code == "already_decided" and _decided_as(item_id, g.user.id, verdict):
             # The same form posted twice (a double key press or click): done, move on.
             return redirect(url_for("pages.next_item", **args))
-        if exc.code not in ITEM_PAGE_EXPLAINS:
+        if exc.code in ("not_claimed", "claim_expired"):
+            # The item page takes the item back when nobody else holds it.
+            flash(
+                f"Your {verdict.value} was not applied: you no longer held this item (its claim "
+                "ran out, or you opened another item meanwhile). Unless someone else took it, it is "
+                "yours again below: decide again.",
+                "error",
+            )
+        elif exc.code not in ITEM_PAGE_EXPLAINS:
             flash(exc.message, "error")
         return redirect(url_for("pages.item_page", item_id=item_id, **args))
     enqueue_deliveries(decided.delivery_ids)

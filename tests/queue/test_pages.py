@@ -480,3 +480,23 @@ def test_the_login_redirect_keeps_a_clean_return_address(api: FlaskClient) -> No
     assert api.get("/queue").headers["Location"] == "/login?next=/queue"
     answer = api.get("/queue?platform=x")
     assert answer.headers["Location"] == "/login?next=/queue?platform%3Dx"
+
+
+def test_a_decision_on_an_item_given_back_says_why_in_a_moderators_words(
+    api: FlaskClient, db: Session
+) -> None:
+    """Two items opened in two tabs: the first was given back when the second opened. Deciding
+    it says what happened and that it is held again, not 'claim the item before deciding it'."""
+    add_user(db, "mia")
+    first, second = _queued(db, text="first"), _queued(db, text="second")
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{first}")
+    api.get(f"/queue/items/{second}")  # the other tab
+    answer = api.post(
+        f"/queue/items/{first}/decide", data={"action": "remove", "csrf_token": token}
+    )
+    page = api.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "claim the item before deciding it" not in page
+    assert "not applied" in page and "yours again" in page
+    db.expire_all()
+    assert db.get(ReviewItem, first).status is ItemStatus.OPEN
