@@ -259,7 +259,7 @@ def item_page(item_id: int) -> ResponseReturnValue:
         filters = filters_from(request.args, db)
         item = db.get(ReviewItem, item_id)
         if item is None:
-            abort(404)
+            abort(404, f"No review item #{item_id}.")
         claimed = queue.claim(db, item_id, g.user.id, now, rt.settings.claim_lease_s)
         problem = None
         if claimed is None:

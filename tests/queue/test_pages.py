@@ -500,3 +500,13 @@ def test_a_decision_on_an_item_given_back_says_why_in_a_moderators_words(
     assert "not applied" in page and "yours again" in page
     db.expire_all()
     assert db.get(ReviewItem, first).status is ItemStatus.OPEN
+
+
+def test_an_unknown_item_says_which_one_is_missing(api: FlaskClient, db: Session) -> None:
+    add_user(db, "mia")
+    db.commit()
+    log_in(api, "mia")
+    answer = api.get("/queue/items/424242")
+    assert answer.status_code == 404
+    page = answer.get_data(as_text=True)
+    assert "No review item #424242." in page and "check your spelling" not in page
