@@ -304,6 +304,15 @@ def renew_claim(item_id: int) -> ResponseReturnValue:
     return "", 204
 
 
+@bp.post("/queue/items/<int:item_id>/release")
+@login_required
+def release_claim(item_id: int) -> ResponseReturnValue:
+    """The item page left by a link (back to the queue...): colleagues may take it at once."""
+    with runtime().sessions.begin() as db:
+        queue.release(db, item_id, g.user.id)
+    return "", 204
+
+
 @bp.post("/queue/items/<int:item_id>/decide")
 @login_required
 def decide_page(item_id: int) -> ResponseReturnValue:

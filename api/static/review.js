@@ -73,11 +73,27 @@
     }, Math.max(5, lease / 2) * 1000);
   }
 
+  // Following a link away from the item (to the queue, the alerts...) gives the claim back, so
+  // colleagues need not wait for the lease to run out. Not for a link opened in another tab, nor
+  // on a reload or a decision: the next page may claim the same item again.
+  function releaseOnLeave(form) {
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[href]");
+      if (!link || event.defaultPrevented || event.button !== 0) return;
+      if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey || link.target) return;
+      if (link.pathname === window.location.pathname) return;
+      var data = new FormData();
+      data.append("csrf_token", form.querySelector("input[name=csrf_token]").value);
+      navigator.sendBeacon(form.dataset.release, data);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var rows = Array.prototype.slice.call(document.querySelectorAll("#queue tr.row"));
     select(rows, 0);
     var form = document.getElementById("decide");
     if (form && form.dataset.renew) heartbeat(form);
+    if (form && form.dataset.release) releaseOnLeave(form);
   });
 
   document.addEventListener("keydown", function (event) {

@@ -297,3 +297,27 @@ def test_enter_in_the_reason_field_decides_nothing(
     db.expire_all()
     item = db.get(ReviewItem, first)
     assert (item.verdict, item.verdict_reason) == ("remove", "insulte caractérisée")
+
+
+def test_leaving_an_item_for_the_queue_gives_it_back(
+    browser: Any, live_url: str, db: Session
+) -> None:
+    """Back to the queue by its link: colleagues can take the item at once, not after the lease;
+    a link opened in a new tab (ctrl-click) keeps it."""
+    first, _ = _seed(db)
+    page = browser.new_context().new_page()
+    log_in(page, live_url, "mia")
+    page.goto(f"{live_url}/queue/items/{first}")
+    page.click("nav.pager >> text=queue", modifiers=["Control"])
+    page.wait_for_timeout(500)
+    db.expire_all()
+    assert db.get(ReviewItem, first).claimed_by is not None
+    page.click("nav.pager >> text=queue")
+    page.wait_for_url(f"{live_url}/queue")
+    for _ in range(20):
+        db.expire_all()
+        if db.get(ReviewItem, first).claimed_by is None:
+            break
+        page.wait_for_timeout(100)
+    item = db.get(ReviewItem, first)
+    assert (item.claimed_by, item.claim_expires_at) == (None, None)

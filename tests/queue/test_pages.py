@@ -510,3 +510,21 @@ def test_an_unknown_item_says_which_one_is_missing(api: FlaskClient, db: Session
     assert answer.status_code == 404
     page = answer.get_data(as_text=True)
     assert "No review item #424242." in page and "check your spelling" not in page
+
+
+def test_release_gives_back_only_the_moderators_own_claim(api: FlaskClient, db: Session) -> None:
+    """The item page's release (on leaving it) frees the item; it never frees a colleague's."""
+    add_user(db, "mia")
+    noe = add_user(db, "noe")
+    mine, theirs = _queued(db), _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{mine}")
+    item = db.get(ReviewItem, theirs)
+    item.claimed_by, item.claim_expires_at = noe.id, datetime.now(UTC) + timedelta(minutes=5)
+    db.commit()
+    for item_id in (mine, theirs):
+        answer = api.post(f"/queue/items/{item_id}/release", data={"csrf_token": token})
+        assert answer.status_code == 204
+    db.expire_all()
+    assert db.get(ReviewItem, mine).claimed_by is None
+    assert db.get(ReviewItem, theirs).claimed_by == noe.id
