@@ -187,6 +187,11 @@ def _login_wait(limits: list[tuple[str, Limit]]) -> int:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    user_id = session.get("user_id")
+    if user_id is not None:
+        with runtime().sessions.begin() as db:
+            # Whatever item was open is free for colleagues at once, not when its lease ends.
+            queue.release_others(db, user_id, keep_id=0)
     session.clear()
     return redirect(url_for("pages.login"))
 

@@ -528,3 +528,16 @@ def test_release_gives_back_only_the_moderators_own_claim(api: FlaskClient, db: 
     db.expire_all()
     assert db.get(ReviewItem, mine).claimed_by is None
     assert db.get(ReviewItem, theirs).claimed_by == noe.id
+
+
+def test_logging_out_gives_back_the_item_being_reviewed(api: FlaskClient, db: Session) -> None:
+    """End of a shift: the item the moderator had open is free for colleagues at once."""
+    add_user(db, "mia")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item_id}")
+    db.expire_all()
+    assert db.get(ReviewItem, item_id).claimed_by is not None
+    api.post("/logout", data={"csrf_token": token})
+    db.expire_all()
+    assert db.get(ReviewItem, item_id).claimed_by is None
