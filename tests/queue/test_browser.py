@@ -240,6 +240,11 @@ def test_every_page_fits_a_375_px_phone_screen(browser: Any, live_url: str, db: 
         page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)
         assert width <= 375, (path, width)
     page.goto(f"{live_url}/queue/items/{first}")
+    scores = page.evaluate(
+        "(() => { const t = document.querySelector('table.scores'); "
+        "return [t.scrollWidth, t.clientWidth]; })()"
+    )
+    assert scores[0] <= scores[1], f"the scores' words are cut off: {scores}"
     for key in "are":
         box = page.locator(f'#decide button[data-key="{key}"]').bounding_box()
         assert box is not None and box["x"] + box["width"] <= 375, key
