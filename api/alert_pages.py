@@ -169,6 +169,7 @@ class Delivery:
 
     statuses: Counter[str] = field(default_factory=Counter)
     errors: set[str] = field(default_factory=set)
+    transports: set[str] = field(default_factory=set)  # slack | console
 
 
 def _delivery(db: Session, incident_ids: list[int]) -> dict[int, Delivery]:
@@ -176,13 +177,17 @@ def _delivery(db: Session, incident_ids: list[int]) -> dict[int, Delivery]:
     if not incident_ids:
         return found
     rows = db.execute(
-        select(AlertMessage.incident_id, AlertMessage.status, AlertMessage.last_error).where(
-            AlertMessage.incident_id.in_(incident_ids)
-        )
+        select(
+            AlertMessage.incident_id,
+            AlertMessage.status,
+            AlertMessage.last_error,
+            AlertMessage.transport,
+        ).where(AlertMessage.incident_id.in_(incident_ids))
     )
-    for incident_id, status, error in rows:
+    for incident_id, status, error, transport in rows:
         delivery = found.setdefault(incident_id, Delivery())
         delivery.statuses[status] += 1
+        delivery.transports.add(transport)
         if status == outbox.FAILED and error:
             delivery.errors.add(error)
     return found
@@ -192,11 +197,11 @@ def _row(incident: Incident, delivery: Delivery, now: datetime) -> Row:
     state = state_of(incident, now)
     note = ""
     if state == "resolved" and incident.resolved_at is not None:
-        note = f"resolved {incident.resolved_at:%d %b %H:%M}"
+        note = f"at {incident.resolved_at:%d %b %H:%M} UTC"
     elif state == "acknowledged":
         note = f"by {incident.acknowledged_by}"
     elif state == "snoozed":
-        note = f"until {incident.snoozed_until:%H:%M}"
+        note = f"until {incident.snoozed_until:%H:%M} UTC"
     if incident.status == FIRING and incident.escalated_at is not None:
         note = f"{note}, escalated {incident.escalated_at:%H:%M}".lstrip(", ")
     statuses, errors = delivery.statuses, sorted(delivery.errors)
@@ -207,6 +212,8 @@ def _row(incident: Incident, delivery: Delivery, now: datetime) -> Row:
     else:
         parts = [f"{statuses[s]} {s}" for s in (outbox.SENT, outbox.PENDING) if statuses[s]]
         slack = ", ".join(parts)
+        if delivery.transports == {"console"}:
+            slack += " to the worker's console (Slack is not configured)"
     return Row(incident, state, note, _figures(incident.figures or {}), slack, bool(errors))
 
 

@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -42,6 +43,9 @@ from rules.model import RulesError
 from vigie.ratelimit import Limit
 
 bp = Blueprint("pages", __name__)
+FILTER_ARGS = ("platform", "language", "reason", "tag", "incident")
+# Refusals the item page states itself when it cannot claim the item: not flashed on top of it.
+ITEM_PAGE_EXPLAINS = ("already_decided", "claimed_by_other")
 
 
 def _now() -> datetime:
@@ -53,7 +57,8 @@ def login_required(view: Any) -> Any:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         user_id = session.get("user_id")
         if user_id is None:
-            return redirect(url_for("pages.login", next=request.full_path))
+            # full_path ends with "?" even without a query
+            return redirect(url_for("pages.login", next=request.full_path.removesuffix("?")))
         with runtime().sessions() as db:
             user = db.get(User, user_id)
             if user is None or not user.active:
@@ -74,7 +79,33 @@ def check_csrf() -> None:
 
 @bp.app_errorhandler(CSRFError)
 def csrf_refused(exc: CSRFError) -> ResponseReturnValue:
-    return render_template("review/error.html", status=400, message=exc.description), 400
+    """A form whose token does not match the session: refused, said in a moderator's words.
+
+    Without a session (logged out in another tab, expired) it is a login away: back to the page
+    the form was on once logged in again. Otherwise the page predates the session (logged in
+    again since): reloading it gives a fresh form.
+    """
+    if request.endpoint == "pages.login":
+        error = (
+            "This login form had expired (its CSRF token), so you were not logged in: try again."
+        )
+        return render_template("review/login.html", error=error), 400
+    if session.get("user_id") is None:
+        flash("Your session ended, so nothing was changed: log in again.", "error")
+        return redirect(url_for("pages.login", next=_referring_page()))
+    message = (
+        "This page was loaded before your current session began (its CSRF token no longer "
+        "matches), so nothing was changed. Reload the page and try again."
+    )
+    return render_template("review/error.html", status=400, message=message), 400
+
+
+def _referring_page() -> str:
+    """The path of the page a form was posted from, when it is one of ours; else the queue."""
+    found = urlsplit(request.referrer or "")
+    if found.netloc == request.host and found.path.startswith("/") and found.path != "/login":
+        return found.path + (f"?{found.query}" if found.query else "")
+    return url_for("pages.queue_page")
 
 
 @bp.errorhandler(HTTPException)
@@ -156,6 +187,11 @@ def _login_wait(limits: list[tuple[str, Limit]]) -> int:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    user_id = session.get("user_id")
+    if user_id is not None:
+        with runtime().sessions.begin() as db:
+            # Whatever item was open is free for colleagues at once, not when its lease ends.
+            queue.release_others(db, user_id, keep_id=0)
     session.clear()
     return redirect(url_for("pages.login"))
 
@@ -203,13 +239,20 @@ def _tag_choices(selected: str | None) -> list[str]:
 def next_item() -> ResponseReturnValue:
     """Claim the next item in priority order and open it (GET too: after a decision)."""
     rt = runtime()
+    now = _now()
     with rt.sessions.begin() as db:
-        item = queue.claim_next(
-            db, g.user.id, _now(), rt.settings.claim_lease_s, filters_from(request.args, db)
-        )
+        filters = filters_from(request.args, db)
+        item = queue.claim_next(db, g.user.id, now, rt.settings.claim_lease_s, filters)
         item_id = item.id if item else None
+        held = queue.counts(db, filters, now).claimed if item_id is None else 0
     if item_id is None:
-        flash("The queue is empty. Nothing to review.", "info")
+        if held:
+            noun = "waiting item is" if held == 1 else "waiting items are"
+            flash(
+                f"Nothing for you right now: {held} {noun} being reviewed by someone else.", "info"
+            )
+        else:
+            flash("The queue is empty. Nothing to review.", "info")
         return redirect(url_for("pages.queue_page", **request.args))
     return redirect(url_for("pages.item_page", item_id=item_id, **request.args))
 
@@ -223,7 +266,7 @@ def item_page(item_id: int) -> ResponseReturnValue:
         filters = filters_from(request.args, db)
         item = db.get(ReviewItem, item_id)
         if item is None:
-            abort(404)
+            abort(404, f"No review item #{item_id}.")
         claimed = queue.claim(db, item_id, g.user.id, now, rt.settings.claim_lease_s)
         problem = None
         if claimed is None:
@@ -268,6 +311,15 @@ def renew_claim(item_id: int) -> ResponseReturnValue:
     return "", 204
 
 
+@bp.post("/queue/items/<int:item_id>/release")
+@login_required
+def release_claim(item_id: int) -> ResponseReturnValue:
+    """The item page left by a link (back to the queue...): colleagues may take it at once."""
+    with runtime().sessions.begin() as db:
+        queue.release(db, item_id, g.user.id)
+    return "", 204
+
+
 @bp.post("/queue/items/<int:item_id>/decide")
 @login_required
 def decide_page(item_id: int) -> ResponseReturnValue:
@@ -279,7 +331,8 @@ def decide_page(item_id: int) -> ResponseReturnValue:
         abort(400)
     corrections = tuple(c for c in form.getlist("corrections") if c)
     choice = Choice(verdict, form.get("reason", "").strip() or None, corrections, via="web")
-    args = {k: v for k, v in request.args.items() if k in ("platform", "language", "reason", "tag")}
+    # The queue's filters, an alert incident's included: the next item comes from the same view.
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
     try:
         with rt.sessions.begin() as db:
             user = db.get(User, g.user.id)
@@ -288,13 +341,38 @@ def decide_page(item_id: int) -> ResponseReturnValue:
                 db, item_id, user, choice, _now(), rt.callback_url, form.get("group") == "on"
             )
     except ReviewConflict as exc:
-        flash(exc.message, "error")
+        if exc.code == "already_decided" and _decided_as(item_id, g.user.id, verdict):
+            # The same form posted twice (a double key press or click): done, move on.
+            return redirect(url_for("pages.next_item", **args))
+        if exc.code in ("not_claimed", "claim_expired"):
+            # The item page takes the item back when nobody else holds it.
+            flash(
+                f"Your {verdict.value} was not applied: you no longer held this item (its claim "
+                "ran out, or you opened another item meanwhile). Unless someone else took it, it is "
+                "yours again below: decide again.",
+                "error",
+            )
+        elif exc.code not in ITEM_PAGE_EXPLAINS:
+            flash(exc.message, "error")
         return redirect(url_for("pages.item_page", item_id=item_id, **args))
     enqueue_deliveries(decided.delivery_ids)
     count = len(decided.item_ids)
     noun = f"{count} items" if count > 1 else f"item #{item_id}"
     flash(f"{verdict.value.capitalize()}: {noun}.", "ok")
     return redirect(url_for("pages.next_item", **args))
+
+
+def _decided_as(item_id: int, user_id: int, verdict: Verdict) -> bool:
+    """Whether this user already decided this item with this verdict."""
+    with runtime().sessions() as db:
+        found = db.scalar(
+            select(ReviewItem.id).where(
+                ReviewItem.id == item_id,
+                ReviewItem.decided_by == user_id,
+                ReviewItem.verdict == verdict,
+            )
+        )
+    return found is not None
 
 
 @bp.get("/queue/dashboard")

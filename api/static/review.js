@@ -35,9 +35,17 @@
     rows[selected].scrollIntoView({ block: "nearest" });
   }
 
+  // A focused link or button does its own thing on Enter (keyboard-only use): only Enter on the
+  // page itself opens the row selected with j/k.
+  function onControl(event) {
+    var t = event.target;
+    return !!(t && t.closest && t.closest("a[href], button, summary, [contenteditable]"));
+  }
+
   function queuePage(event) {
     var rows = Array.prototype.slice.call(document.querySelectorAll("#queue tr.row"));
     if (!rows.length) return;
+    if (event.key === "Enter" && onControl(event)) return;
     if (event.key === "j") select(rows, selected + 1);
     else if (event.key === "k") select(rows, selected - 1);
     else if (event.key === "Enter") window.location.assign(rows[selected].dataset.href);
@@ -52,12 +60,32 @@
     var timer = setInterval(function () {
       fetch(form.dataset.renew, { method: "POST", headers: { "X-CSRFToken": token }, credentials: "same-origin" })
         .then(function (response) {
-          if (response.status === 409) {
+          var lost = null;
+          if (response.status === 409) lost = "Your claim was lost: reload the page before deciding.";
+          // Sent to the login page (or the token refused): the session ended in another tab.
+          else if (response.redirected || response.status === 400)
+            lost = "You were logged out, so the claim is no longer renewed: log in again before deciding.";
+          if (lost) {
             clearInterval(timer);
-            document.getElementById("lease").textContent = "Your claim was lost: reload the page before deciding.";
+            document.getElementById("lease").textContent = lost;
           }
         });
     }, Math.max(5, lease / 2) * 1000);
+  }
+
+  // Following a link away from the item (to the queue, the alerts...) gives the claim back, so
+  // colleagues need not wait for the lease to run out. Not for a link opened in another tab, nor
+  // on a reload or a decision: the next page may claim the same item again.
+  function releaseOnLeave(form) {
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[href]");
+      if (!link || event.defaultPrevented || event.button !== 0) return;
+      if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey || link.target) return;
+      if (link.pathname === window.location.pathname) return;
+      var data = new FormData();
+      data.append("csrf_token", form.querySelector("input[name=csrf_token]").value);
+      navigator.sendBeacon(form.dataset.release, data);
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -65,6 +93,7 @@
     select(rows, 0);
     var form = document.getElementById("decide");
     if (form && form.dataset.renew) heartbeat(form);
+    if (form && form.dataset.release) releaseOnLeave(form);
   });
 
   document.addEventListener("keydown", function (event) {

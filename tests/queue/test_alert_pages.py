@@ -111,6 +111,7 @@ def test_it_acknowledges_and_resolves_like_the_slack_buttons(api: FlaskClient, d
     assert db.get(Incident, incident_id).status == "resolved"  # type: ignore[union-attr]
     row = re.search(rf'data-incident="{incident_id}">(.*?)</tr>', page, re.S)
     assert row is not None and "Resolve<" not in row.group(1), "no buttons once resolved"
+    assert re.search(r'resolved <span class="meta">at \d\d \w+ \d\d:\d\d UTC', row.group(1))
     page = _post(api, f"/alerts/incidents/{incident_id}/snooze_1h")
     assert "is already resolved" in page
     assert "Unknown action" in _post(api, f"/alerts/incidents/{incident_id}/delete")
@@ -157,3 +158,23 @@ def test_it_refuses_a_post_without_the_csrf_token(api: FlaskClient, db: Session)
     answer = api.post("/alerts/silences", data={"platform": "x", "hours": "1"})
     assert answer.status_code == 400
     assert db.scalar(select(Silence.id)) is None
+
+
+def test_it_does_not_call_console_messages_sent_to_slack(api: FlaskClient, db: Session) -> None:
+    """Without Slack settings alerts print in the worker's console: the page says where they
+    went, so on-call staff do not believe Slack has them."""
+    add_user(db, "mia")
+    now = datetime.now(UTC)
+    fill_counts(db, counts.minute_of(now), "x", burst=30)
+    evaluate.run(db, now, Context(Policy({"default": "#alerts"}), transport="console"))
+    db.execute(AlertMessage.__table__.update().values(status=outbox.SENT))
+    db.commit()
+    log_in(api, "mia")
+    page = api.get("/alerts").get_data(as_text=True)
+    spike = db.scalars(select(Incident.id).where(Incident.kind == "spike")).one()
+    row = re.search(rf'data-incident="{spike}">(.*?)</tr>', page, re.S)
+    assert row is not None, page
+    cell = re.search(r'<td class="slack">(.*?)</td>', row.group(1), re.S)
+    assert cell is not None, page
+    assert "2 sent" in cell.group(1) and "console" in cell.group(1)
+    assert "Slack is not configured" in cell.group(1)

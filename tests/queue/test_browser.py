@@ -202,3 +202,127 @@ def test_on_call_staff_acknowledge_an_alert_and_follow_it_to_its_comments(
     assert "Vous êtes des escrocs" in page.locator("#queue").inner_text()
     db.expire_all()
     assert db.get(Incident, incident_id).acknowledged_by == "mia"  # type: ignore[union-attr]
+
+
+def test_enter_on_a_focused_link_or_button_of_the_queue_does_what_it_says(
+    browser: Any, live_url: str, db: Session
+) -> None:
+    """Keyboard-only use: Enter on a nav link, a row's link or a button is not taken for
+    "open the selected row"."""
+    first, second = _seed(db)
+    page = browser.new_context().new_page()
+    log_in(page, live_url, "mia")
+    page.focus("header nav >> text=Alerts")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_url}/alerts")
+    page.goto(f"{live_url}/queue")
+    assert page.locator("#queue tr.row").first.get_attribute("data-item") == str(first)
+    page.focus(f'#queue tr[data-item="{second}"] td.text a')  # not the selected (first) row
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_url}/queue/items/{second}")
+    page.goto(f"{live_url}/queue")
+    page.focus("header >> text=Log out")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_url}/login")
+
+
+def test_every_page_fits_a_375_px_phone_screen(browser: Any, live_url: str, db: Session) -> None:
+    """On a phone the pages do not scroll sideways: the item's panels stack, wide tables scroll
+    inside their own box, and the decision buttons stay on screen."""
+    first, _ = _seed(db)
+    page = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True).new_page()
+    log_in(page, live_url, "root")
+    for path in ("/queue", f"/queue/items/{first}", "/alerts", "/queue/audit", "/queue/dashboard"):
+        page.goto(f"{live_url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = path.strip("/").replace("/", "-")
+        page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)
+        assert width <= 375, (path, width)
+    page.goto(f"{live_url}/queue/items/{first}")
+    scores = page.evaluate(
+        "(() => { const t = document.querySelector('table.scores'); "
+        "return [t.scrollWidth, t.clientWidth]; })()"
+    )
+    assert scores[0] <= scores[1], f"the scores' words are cut off: {scores}"
+    for key in "are":
+        box = page.locator(f'#decide button[data-key="{key}"]').bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 375, key
+
+
+def test_the_item_page_says_so_when_the_session_ends_while_it_is_open(
+    browser: Any, live_url: str, review_runtime: Any, db: Session
+) -> None:
+    """The claim's heartbeat meets a logout from another tab: the page stops saying the item is
+    the moderator's, and deciding leads through the login back to the item."""
+    from dataclasses import replace
+
+    review_runtime.settings = replace(review_runtime.settings, claim_lease_s=10.0)  # beat: 5 s
+    first, _ = _seed(db)
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, live_url, "mia")
+    page.goto(f"{live_url}/queue/items/{first}")
+    assert "Yours while this page is open" in page.inner_text("#lease")
+    other_tab = context.new_page()
+    other_tab.goto(f"{live_url}/queue")
+    other_tab.click("text=Log out")
+    other_tab.wait_for_url(f"{live_url}/login")
+    page.wait_for_function(
+        "document.getElementById('lease').textContent.includes('logged out')", timeout=15_000
+    )
+    page.keyboard.press("a")
+    page.wait_for_url(f"{live_url}/login?next=/queue/items/{first}")
+    assert "nothing was changed" in page.inner_text("main")
+    page.fill("input[name=username]", "mia")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_url}/queue/items/{first}")
+    db.expire_all()
+    assert db.get(ReviewItem, first).status is ItemStatus.OPEN
+
+
+def test_enter_in_the_reason_field_decides_nothing(
+    browser: Any, live_url: str, db: Session
+) -> None:
+    """Typing a reason and pressing Enter must not submit the form with its first button
+    (Approve): the moderator chooses the action with its button or key."""
+    first, _ = _seed(db)
+    page = browser.new_context().new_page()
+    log_in(page, live_url, "mia")
+    page.goto(f"{live_url}/queue/items/{first}")
+    page.fill("#reason", "insulte caractérisée")
+    page.press("#reason", "Enter")
+    page.wait_for_timeout(1500)
+    assert page.url == f"{live_url}/queue/items/{first}"
+    db.expire_all()
+    assert db.get(ReviewItem, first).status is ItemStatus.OPEN
+    page.click("#decide button[value=remove]")
+    page.wait_for_selector(".flash-ok")
+    db.expire_all()
+    item = db.get(ReviewItem, first)
+    assert (item.verdict, item.verdict_reason) == ("remove", "insulte caractérisée")
+
+
+def test_leaving_an_item_for_the_queue_gives_it_back(
+    browser: Any, live_url: str, db: Session
+) -> None:
+    """Back to the queue by its link: colleagues can take the item at once, not after the lease;
+    a link opened in a new tab (ctrl-click) keeps it."""
+    first, _ = _seed(db)
+    page = browser.new_context().new_page()
+    log_in(page, live_url, "mia")
+    page.goto(f"{live_url}/queue/items/{first}")
+    page.click("nav.pager >> text=queue", modifiers=["Control"])
+    page.wait_for_timeout(500)
+    db.expire_all()
+    assert db.get(ReviewItem, first).claimed_by is not None
+    page.click("nav.pager >> text=queue")
+    page.wait_for_url(f"{live_url}/queue")
+    for _ in range(20):
+        db.expire_all()
+        if db.get(ReviewItem, first).claimed_by is None:
+            break
+        page.wait_for_timeout(100)
+    item = db.get(ReviewItem, first)
+    assert (item.claimed_by, item.claim_expires_at) == (None, None)

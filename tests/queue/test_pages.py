@@ -346,3 +346,217 @@ def test_a_topic_alerts_review_link_shows_that_topics_comments_only(
     assert "about the launch" in page and 'id="count-open">1<' in page
     assert "about the recall" not in page and "about nothing watched" not in page
     assert "about launch" in page  # the banner says which topic
+
+
+def test_deciding_from_an_incidents_queue_stays_in_that_incident(
+    api: FlaskClient, db: Session
+) -> None:
+    """After a decision opened from an alert's review link, the next item is the incident's too."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    add_user(db, "mia")
+    incident = add_incident(db, "x", now - timedelta(minutes=10))
+    elsewhere = add_item(
+        db, text="older, elsewhere", platform="youtube", at=now - timedelta(hours=2)
+    )
+    first = add_item(db, text="in the burst", platform="x", at=now - timedelta(minutes=5))
+    second = add_item(db, text="in the burst too", platform="x", at=now - timedelta(minutes=4))
+    db.commit()
+    assert elsewhere.id  # first in the whole queue: the oldest
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{first.id}?incident={incident.id}")
+    answer = api.post(
+        f"/queue/items/{first.id}/decide?incident={incident.id}",
+        data={"action": "approve", "csrf_token": token},
+    )
+    assert answer.headers["Location"] == f"/queue/next?incident={incident.id}"
+    follow = api.get(answer.headers["Location"])
+    assert follow.headers["Location"] == f"/queue/items/{second.id}?incident={incident.id}"
+
+
+def test_a_decision_after_the_session_ended_sends_back_to_the_item_through_the_login(
+    review_app: object, api: FlaskClient, db: Session
+) -> None:
+    """Logged out in another tab (or the session expired): deciding from a page still open says
+    so in words, changes nothing, and after logging in again the moderator is back on the item."""
+    add_user(db, "mia")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    page = f"/queue/items/{item_id}?platform=x"
+    token = csrf(api, page)
+    other_tab = review_app.test_client()  # type: ignore[attr-defined]
+    other_tab.set_cookie("vigie_session", api.get_cookie("vigie_session").value)
+    other_tab.post("/logout", data={"csrf_token": token})
+    api.delete_cookie("vigie_session")  # the logout's cookie, as the browser shares it
+    answer = api.post(
+        f"/queue/items/{item_id}/decide?platform=x",
+        data={"action": "remove", "csrf_token": token},
+        headers={"Referer": f"http://localhost{page}"},
+    )
+    assert answer.status_code == 302
+    location = urlsplit(answer.headers["Location"])
+    assert location.path == "/login"
+    login_page = api.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "session ended" in login_page and "nothing was changed" in login_page
+    assert "CSRF" not in login_page
+    db.expire_all()
+    assert db.get(ReviewItem, item_id).status is ItemStatus.OPEN
+    back = api.post(
+        answer.headers["Location"],
+        data={"username": "mia", "password": PASSWORD, "csrf_token": csrf(api, "/login")},
+    )
+    assert back.headers["Location"] == page
+
+
+def test_a_form_from_an_older_session_is_refused_in_words(api: FlaskClient, db: Session) -> None:
+    """Logged in again since the page was loaded: 400, nothing changed, and what to do."""
+    add_user(db, "mia")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item_id}")
+    log_in(api, "mia")  # a fresh session: the old page's token is stale
+    answer = api.post(
+        f"/queue/items/{item_id}/decide", data={"action": "remove", "csrf_token": token}
+    )
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert "nothing was changed" in text and "Reload the page" in text
+    db.expire_all()
+    assert db.get(ReviewItem, item_id).status is ItemStatus.OPEN
+
+
+def test_the_same_decision_posted_twice_moves_on_without_an_error(
+    api: FlaskClient, db: Session
+) -> None:
+    """A double key press posts the form twice: the second finds the moderator's own identical
+    decision and goes on to the next item, instead of back to the decided one with an error."""
+    add_user(db, "mia")
+    first = _queued(db, text="first")
+    second = _queued(db, text="second")
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{first}")
+    form = {"action": "remove", "csrf_token": token}
+    assert api.post(f"/queue/items/{first}/decide", data=form).headers["Location"] == "/queue/next"
+    again = api.post(f"/queue/items/{first}/decide", data=form)
+    assert again.headers["Location"] == "/queue/next"
+    follow = api.get("/queue/next")
+    assert follow.headers["Location"] == f"/queue/items/{second}"
+    page = api.get(follow.headers["Location"]).get_data(as_text=True)
+    assert "already decided" not in page and f"Remove: item #{first}." in page
+    assert len(db.scalars(select(AuditEntry)).all()) == 1
+
+
+def test_a_refused_decision_is_explained_once(api: FlaskClient, db: Session) -> None:
+    """Someone else holds the item: the item page says so once, not twice."""
+    add_user(db, "mia")
+    noe = add_user(db, "noe")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item_id}")
+    item = db.get(ReviewItem, item_id)
+    item.claimed_by, item.claim_expires_at = noe.id, datetime.now(UTC) + timedelta(minutes=5)
+    db.commit()
+    answer = api.post(
+        f"/queue/items/{item_id}/decide", data={"action": "approve", "csrf_token": token}
+    )
+    page = api.get(answer.headers["Location"]).get_data(as_text=True)
+    assert page.count("noe is reviewing this item") == 1
+
+
+def test_start_reviewing_says_when_every_waiting_item_is_held_by_others(
+    api: FlaskClient, db: Session
+) -> None:
+    """Items wait but colleagues hold them all: that is what the moderator is told, not that
+    the queue is empty."""
+    add_user(db, "mia")
+    noe = add_user(db, "noe")
+    item_id = _queued(db)
+    item = db.get(ReviewItem, item_id)
+    item.claimed_by, item.claim_expires_at = noe.id, datetime.now(UTC) + timedelta(minutes=5)
+    db.commit()
+    log_in(api, "mia")
+    answer = api.post("/queue/next", data={"csrf_token": csrf(api, "/queue")})
+    page = api.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "queue is empty" not in page
+    assert "1 waiting item is being reviewed by someone else" in page
+
+
+def test_going_back_to_a_decided_item_shows_its_decision_not_an_error(
+    api: FlaskClient, db: Session
+) -> None:
+    """The back button after a decision: the item says who decided what, as information."""
+    add_user(db, "mia")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item_id}")
+    api.post(f"/queue/items/{item_id}/decide", data={"action": "remove", "csrf_token": token})
+    page = api.get(f"/queue/items/{item_id}").get_data(as_text=True)
+    assert "mia already decided this item (remove)" in page
+    assert "flash-error" not in page and 'role="alert"' not in page
+
+
+def test_the_login_redirect_keeps_a_clean_return_address(api: FlaskClient) -> None:
+    """/queue without a query comes back as /queue, not /queue? ; a query is kept."""
+    assert api.get("/queue").headers["Location"] == "/login?next=/queue"
+    answer = api.get("/queue?platform=x")
+    assert answer.headers["Location"] == "/login?next=/queue?platform%3Dx"
+
+
+def test_a_decision_on_an_item_given_back_says_why_in_a_moderators_words(
+    api: FlaskClient, db: Session
+) -> None:
+    """Two items opened in two tabs: the first was given back when the second opened. Deciding
+    it says what happened and that it is held again, not 'claim the item before deciding it'."""
+    add_user(db, "mia")
+    first, second = _queued(db, text="first"), _queued(db, text="second")
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{first}")
+    api.get(f"/queue/items/{second}")  # the other tab
+    answer = api.post(
+        f"/queue/items/{first}/decide", data={"action": "remove", "csrf_token": token}
+    )
+    page = api.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "claim the item before deciding it" not in page
+    assert "not applied" in page and "yours again" in page
+    db.expire_all()
+    assert db.get(ReviewItem, first).status is ItemStatus.OPEN
+
+
+def test_an_unknown_item_says_which_one_is_missing(api: FlaskClient, db: Session) -> None:
+    add_user(db, "mia")
+    db.commit()
+    log_in(api, "mia")
+    answer = api.get("/queue/items/424242")
+    assert answer.status_code == 404
+    page = answer.get_data(as_text=True)
+    assert "No review item #424242." in page and "check your spelling" not in page
+
+
+def test_release_gives_back_only_the_moderators_own_claim(api: FlaskClient, db: Session) -> None:
+    """The item page's release (on leaving it) frees the item; it never frees a colleague's."""
+    add_user(db, "mia")
+    noe = add_user(db, "noe")
+    mine, theirs = _queued(db), _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{mine}")
+    item = db.get(ReviewItem, theirs)
+    item.claimed_by, item.claim_expires_at = noe.id, datetime.now(UTC) + timedelta(minutes=5)
+    db.commit()
+    for item_id in (mine, theirs):
+        answer = api.post(f"/queue/items/{item_id}/release", data={"csrf_token": token})
+        assert answer.status_code == 204
+    db.expire_all()
+    assert db.get(ReviewItem, mine).claimed_by is None
+    assert db.get(ReviewItem, theirs).claimed_by == noe.id
+
+
+def test_logging_out_gives_back_the_item_being_reviewed(api: FlaskClient, db: Session) -> None:
+    """End of a shift: the item the moderator had open is free for colleagues at once."""
+    add_user(db, "mia")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item_id}")
+    db.expire_all()
+    assert db.get(ReviewItem, item_id).claimed_by is not None
+    api.post("/logout", data={"csrf_token": token})
+    db.expire_all()
+    assert db.get(ReviewItem, item_id).claimed_by is None
