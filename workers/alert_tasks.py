@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from alerts import evaluate, outbox, service
+from alerts import evaluate, outbox, service, transports
 from vigie.runtime import Runtime
 from workers.tasks import runtime
 
@@ -70,7 +70,16 @@ def send_alert(self: Task, message_id: int) -> None:
     outcome = outbox.attempt(
         rt.sessions, message_id, transport, _now, rt.settings.alert_backoff_max_s
     )
-    log.info("alert message attempt", extra={"message_id": message_id, "outcome": outcome})
+    if outcome.startswith("failed"):
+        # Slack refused it for good (a wrong token, a channel): the operator must act.
+        log.error(
+            "alert message failed for good: %s (%s)",
+            outcome.removeprefix("failed: "),
+            transports.hint(outcome),
+            extra={"message_id": message_id, "outcome": outcome},
+        )
+    else:
+        log.info("alert message attempt", extra={"message_id": message_id, "outcome": outcome})
     if outcome == "sent" or outcome.startswith("failed"):
         # The next message of the incident was held back behind this one: send it now
         # rather than at the next beat.
