@@ -81,6 +81,12 @@ def check(directory: Path | None) -> None:
 @click.option("--reply-depth", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--parent-action", type=click.Choice(ACTIONS), default=None)
 @click.option("--all", "show_all", is_flag=True, help="Also explain the rules that did not match.")
+@click.option(
+    "--scorer",
+    "scorer_name",
+    type=click.Choice(("default", "lexicon", "transformers")),
+    help="Default: VIGIE_SCORER, the scores the service decides on.",
+)
 def test(
     platform: str,
     text: str,
@@ -92,12 +98,24 @@ def test(
     reply_depth: int,
     parent_action: str | None,
     show_all: bool,
+    scorer_name: str | None,
 ) -> None:
     """Score TEXT, then show which of PLATFORM's rules match, why, and the decision."""
-    from moderation.scoring import LexiconScorer
+    from moderation.scorers import build_scorer
 
-    book = _load(directory or _configured_dir())
-    scores = LexiconScorer().score(text, language)
+    settings = _settings()
+    book = _load(directory or settings.rules_dir or SHIPPED_DIR)
+    try:
+        scorer = build_scorer(
+            scorer_name or settings.scorer,
+            False,
+            settings.transformers_models,
+            settings.language_weights,
+            settings.transformers_int8,
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    scores = scorer.score_batch([text], [language])[0]
     facts = CommentFacts(
         platform=platform,
         text=text,

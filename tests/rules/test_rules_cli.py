@@ -51,12 +51,27 @@ def test_it_checks_the_configured_folder_by_default(rules_dir: Path) -> None:
 
 def test_it_explains_a_test_comment() -> None:
     """`test` prints the scores, each matching rule with its conditions, and the decision."""
-    code, output = run("test", "default", "I know where you live")
+    code, output = run("test", "default", "I know where you live", env={"VIGIE_SCORER": "lexicon"})
     assert code == 0, output
     assert "scores (lexicon-1): toxicity" in output
     assert "MATCH violent-threat (default.yaml:" in output
     assert "yes: phrases found 'i know where you live'" in output
     assert "decision: escalate (queue priority urgent), by violent-threat" in output
+
+
+def test_it_scores_with_the_scorer_the_service_decides_with() -> None:
+    """`test` scores like the workers (VIGIE_SCORER), not with the lexicon whatever is set.
+
+    An insult the lexicon misses (toxicity 0.03) is 0.9 for the default stack: a threshold
+    tried with the lexicon's scores says nothing about live decisions.
+    """
+    text = "You are all idiots, worst company ever"
+    code, output = run("test", "youtube", text, env={"VIGIE_SCORER": "default"})
+    assert code == 0, output
+    assert "scores (default-" in output
+    code, output = run("test", "youtube", text, "--scorer", "lexicon")
+    assert code == 0, output
+    assert "scores (lexicon-1)" in output
 
 
 def test_it_uses_author_facts_given_on_the_command_line(rules_dir: Path) -> None:
