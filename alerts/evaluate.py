@@ -179,10 +179,18 @@ def _quiet_reason(session: Session, incident: Incident, now: datetime) -> str | 
     return None
 
 
-def _maybe_post(session: Session, incident: Incident, now: datetime, ctx: Context) -> list[Any]:
+def _maybe_post(
+    session: Session, incident: Incident, now: datetime, ctx: Context, recheck: bool = False
+) -> list[Any]:
     reason = _quiet_reason(session, incident, now)
     if reason is not None:
-        log.info("alert kept quiet", extra={"incident": incident.id, "reason": reason})
+        # Said once when it happens; the re-check at every tick (for hours under a silence)
+        # is only worth a line at DEBUG.
+        log.log(
+            logging.DEBUG if recheck else logging.INFO,
+            "alert kept quiet",
+            extra={"incident": incident.id, "reason": reason},
+        )
         return []
     incident.slack_channel = policy.channel_for(
         ctx.policy.channels, incident.platform, incident.severity
@@ -219,7 +227,7 @@ def _reminders(session: Session, now: datetime, ctx: Context) -> list[Any]:
     queued: list[Any] = []
     for incident in session.scalars(select(Incident).where(Incident.status == FIRING)):
         if incident.notified_at is None:  # kept quiet so far: silence over, inhibition lifted?
-            queued += _maybe_post(session, incident, now, ctx)
+            queued += _maybe_post(session, incident, now, ctx, recheck=True)
             continue
         for due in policy.reminders(_standing(incident), now, ctx.policy):
             if due == "escalate":

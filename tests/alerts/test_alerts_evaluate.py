@@ -1,3 +1,4 @@
+import logging
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -87,6 +88,31 @@ def test_it_records_but_does_not_send_silenced_alerts(sessions):
         )
         assert evaluate.run(session, NOW, CTX) == []
         assert session.scalar(select(Incident.status)) == "firing"
+
+
+def test_it_says_once_why_an_alert_is_kept_quiet_not_at_every_tick(sessions, caplog):
+    """A silenced incident is re-judged every 5 s for hours: one INFO line, not 720 an hour."""
+    with sessions.begin() as session:
+        fill(session, burst=30)
+        session.add(
+            Silence(
+                platform="facebook",
+                topic=None,
+                ends_at=NOW + timedelta(hours=1),
+                created_by="ops",
+                reason="",
+                created_at=NOW,
+            )
+        )
+        with caplog.at_level(logging.INFO, logger="alerts.evaluate"):
+            for tick in range(12):
+                assert evaluate.run(session, NOW + timedelta(seconds=5 * tick), CTX) == []
+    said = [
+        r.incident
+        for r in caplog.records
+        if r.getMessage() == "alert kept quiet" and r.levelno >= logging.INFO
+    ]
+    assert said and len(said) == len(set(said)), said  # once per incident
 
 
 def test_it_inhibits_lower_alerts_while_a_crisis_fires(sessions):
