@@ -9,18 +9,18 @@ beat process can run this. Run one beat; a second one by mistake cannot alert tw
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts import counts, outbox, policy
 from alerts.detector import Params, Partial, Signal, shift_signals, spike_signals
 from alerts.lifecycle import FIRING, RESOLVED, Event, Track, step
-from alerts.models import Incident, Silence
+from alerts.models import Incident, MinuteCount, Silence
 from alerts.raid import RaidParams, Toxic, find_raids
 from alerts.view import build_view, chart_payload, view_payload
 from moderation.models import Comment, Decision
@@ -62,16 +62,38 @@ def run(session: Session, now: datetime, ctx: Context) -> list[int]:
             series.negatives[last],
             (now - (end - timedelta(minutes=1))).total_seconds() / 60,
         )
-        for signal in [
+        signals = [
             *spike_signals(series, ctx.params, last, partial),
             *shift_signals(series, ctx.params, last, partial),
-        ]:
+        ]
+        if not _has_history(session, platform, topic, end, ctx.params):
+            # The series is zero-filled: before the first count, "usually 0" is not a
+            # baseline. As the detector says (min_days), no alert until there is history.
+            signals = [replace(s, active=False, sustained=False) for s in signals]
+        for signal in signals:
             queued += advance(session, platform, topic, signal, now, ctx)
     for platform, signal in _raid_signals(session, now, ctx):
         queued += advance(session, platform, "", signal, now, ctx)
     queued += _reminders(session, now, ctx)
     session.flush()
     return [m.id for m in queued]
+
+
+def _has_history(session: Session, platform: str, topic: str, end: datetime, p: Params) -> bool:
+    """Whether the key's first counted minute is at least `min_days` before `end`.
+
+    One index lookup per key and tick (the unique index on platform, topic, minute).
+    """
+    first = session.scalar(
+        select(func.min(MinuteCount.minute)).where(
+            MinuteCount.platform == platform, MinuteCount.topic == topic
+        )
+    )
+    if first is None:
+        return False
+    if first.tzinfo is None:  # SQLite hands back naive UTC
+        first = first.replace(tzinfo=UTC)
+    return bool(end - first >= timedelta(days=p.min_days))
 
 
 def latest(session: Session, platform: str, topic: str, kind: str) -> Incident | None:

@@ -64,6 +64,28 @@ def test_it_opens_one_incident_and_queues_one_post(sessions):
     assert "negative comments" in messages[0].payload["text"]
 
 
+def test_a_fresh_install_does_not_alert_before_a_day_of_history(sessions):
+    """docs/alerts.md: no alert before one day of history. The empty past is not 'usually 0'.
+
+    On a new install (or a platform's first comments), 30 negative comments a minute were a
+    CRISIS '×30 (usually 0)' in the war room; with a day of counts, the same burst alerts.
+    """
+    with sessions.begin() as session:
+        fill(session, burst=30, days=1)
+        for minute in session.scalars(select(MinuteCount)):
+            if minute.minute < END - timedelta(hours=20):
+                session.delete(minute)  # 20 hours of counts: not a day yet
+        session.flush()
+        assert evaluate.run(session, NOW, CTX) == []
+        assert session.scalar(select(Incident)) is None
+    with sessions.begin() as session:
+        fill(session, platform="x", burst=30, days=2)  # the same burst after two days
+        session.flush()
+        evaluate.run(session, NOW + timedelta(seconds=5), CTX)
+        platforms = {i.platform for i in session.scalars(select(Incident))}
+        assert platforms == {"x"}
+
+
 def test_it_stays_quiet_on_normal_traffic(sessions):
     """Steady counts open nothing."""
     with sessions.begin() as session:
