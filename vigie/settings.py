@@ -203,6 +203,13 @@ class Settings:
             )
         if settings.is_production:
             _strong_enough(settings)
+            if settings.slack_bot_token and not environ.get("VIGIE_PUBLIC_URL"):
+                # Every Slack alert links to the review queue: on the default it would be
+                # http://127.0.0.1:PORT, a link no moderator can open.
+                raise SettingsError(
+                    "VIGIE_PUBLIC_URL: production Slack alerts link to the review queue; set "
+                    "Vigie's address as moderators reach it (e.g. https://vigie.example.com)"
+                )
         return settings
 
 

@@ -48,6 +48,16 @@ def test_it_refuses_guessable_secrets_in_production(tmp_path: Path, name: str, v
     assert make_settings(tmp_path, **{**STRONG, "VIGIE_ENV": "development", name: value})
 
 
+def test_production_slack_alerts_need_the_public_url(tmp_path: Path) -> None:
+    """Alerts' review links were http://127.0.0.1:8000/queue?... in production by default."""
+    slack = {**STRONG, "SLACK_BOT_TOKEN": "xoxb-1"}
+    with pytest.raises(SettingsError, match="VIGIE_PUBLIC_URL: production Slack alerts link"):
+        make_settings(tmp_path, **slack)
+    public = make_settings(tmp_path, **slack, VIGIE_PUBLIC_URL="https://vigie.example.com/")
+    assert public.public_url == "https://vigie.example.com"
+    assert make_settings(tmp_path, **STRONG).slack_bot_token is None  # console alerts: no link
+
+
 def test_it_reads_the_claim_lease_and_refuses_a_bad_one(tmp_path: Path) -> None:
     """VIGIE_CLAIM_LEASE is a positive number of seconds."""
     assert make_settings(tmp_path, VIGIE_CLAIM_LEASE="90").claim_lease_s == 90
