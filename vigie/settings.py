@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,6 +212,19 @@ class Settings:
                     "Vigie's address as moderators reach it (e.g. https://vigie.example.com)"
                 )
         return settings
+
+
+def from_env_or_exit(environ: Mapping[str, str], exit_code: int = 1) -> Settings:
+    """Settings for a server process (gunicorn, celery): a bad setting is one line, no traceback.
+
+    gunicorn halts on a worker that exits with 3 ("Worker failed to boot") instead of
+    respawning it; the line names the variable, as `vigie` commands do.
+    """
+    try:
+        return Settings.from_env(environ)
+    except SettingsError as exc:
+        print(f"configuration: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(exit_code) from None
 
 
 # Production floors for the secrets Vigie's users choose (Meta's and Slack's are issued to them).

@@ -6,11 +6,11 @@ from typing import Any
 from celery.signals import worker_process_init
 
 from vigie.observability import setup_process
-from vigie.settings import Settings
+from vigie.settings import from_env_or_exit
 from workers.app import create_celery
 from workers.tasks import runtime, warm_up
 
-settings = Settings.from_env(os.environ)
+settings = from_env_or_exit(os.environ)
 setup_process(settings, "worker")
 settings.data_dir.mkdir(parents=True, exist_ok=True)  # beat keeps its schedule file there
 app = create_celery(settings)
