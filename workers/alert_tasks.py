@@ -40,7 +40,12 @@ def tick(rt: Runtime, now: datetime) -> list[int]:
     try:
         with rt.sessions.begin() as session:
             if _another_tick_running(session):
-                log.warning("alerts tick skipped: another tick is running (two beats?)")
+                # Usually ticks that queued up while the worker was restarting or busy and now
+                # run side by side; two beats would show it at every tick, all the time.
+                log.warning(
+                    "alerts tick skipped: another tick is running (ticks queued behind a"
+                    " restarted or busy worker; if this repeats at every tick, a second beat)"
+                )
             else:
                 evaluate.run(session, now, service.context(rt.settings))
     except IntegrityError:
