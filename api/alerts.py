@@ -26,7 +26,9 @@ def slack_interactions() -> ResponseReturnValue:
     rt = runtime()
     secret = rt.settings.slack_signing_secret
     if not secret:
-        raise ApiError(404, "not_found", "Slack interactions are not configured")
+        raise ApiError(
+            404, "not_found", "Slack interactions are not configured (SLACK_SIGNING_SECRET)"
+        )
     body = request.get_data(cache=True)
     ok = interactions.verify(
         secret,

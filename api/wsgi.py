@@ -4,8 +4,9 @@ import os
 
 from api.app import create_app
 from vigie.observability import setup_process
-from vigie.settings import from_env_or_exit
+from vigie.settings import Settings, exit_on_bad_settings
 
-settings = from_env_or_exit(os.environ, exit_code=3)  # gunicorn: worker failed to boot
+with exit_on_bad_settings(exit_code=3):  # gunicorn halts: worker failed to boot
+    settings = Settings.from_env(os.environ)
 setup_process(settings, "web")
 app = create_app(settings)

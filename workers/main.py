@@ -6,11 +6,12 @@ from typing import Any
 from celery.signals import worker_process_init
 
 from vigie.observability import setup_process
-from vigie.settings import from_env_or_exit
+from vigie.settings import Settings, exit_on_bad_settings
 from workers.app import create_celery
 from workers.tasks import runtime, warm_up
 
-settings = from_env_or_exit(os.environ)
+with exit_on_bad_settings():
+    settings = Settings.from_env(os.environ)
 setup_process(settings, "worker")
 settings.data_dir.mkdir(parents=True, exist_ok=True)  # beat keeps its schedule file there
 app = create_celery(settings)
