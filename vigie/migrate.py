@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 
 def alembic_config(database_url: str) -> Config:
@@ -25,3 +30,19 @@ def check(database_url: str) -> None:
 
 def revision(database_url: str, message: str) -> None:
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The revisions this code's migrations end at."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def behind(connection: Connection) -> str | None:
+    """Why the database is not at this code's schema (one line), or None when it is."""
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = head_revisions()
+    if current == heads:
+        return None
+    at = ", ".join(sorted(current)) or "no revision"
+    return f"not migrated (at {at}, this code needs {', '.join(sorted(heads))}): run `vigie db upgrade`"

@@ -54,6 +54,23 @@ def test_it_reports_health_and_readiness(client: FlaskClient) -> None:
     assert ready.json["detail"]["rules"]["version"]
 
 
+def test_it_is_not_ready_on_a_database_that_is_not_migrated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A deploy that skipped `vigie db upgrade`: not 'unreachable', and says what to run."""
+    from vigie import migrate
+
+    settings = make_settings(tmp_path)
+    for revision in (None, "0005"):  # no tables at all; one migration behind
+        if revision:
+            migrate.upgrade(settings.database_url, revision)
+        response = create_app(settings).test_client().get("/readyz")
+        assert response.status_code == 503
+        database = response.json["checks"]["database"]
+        assert database.startswith("not migrated") and "vigie db upgrade" in database
+    assert f"at 0005, this code needs {', '.join(sorted(migrate.head_revisions()))}" in database
+    migrate.upgrade(settings.database_url)
+    assert create_app(settings).test_client().get("/readyz").json["checks"]["database"] == "ok"
+
+
 def test_it_is_not_ready_when_the_broker_is_down(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """readyz answers 503 naming the broker when it cannot be reached."""
     settings = make_settings(tmp_path, BROKER_URL="redis://127.0.0.1:1/0")
