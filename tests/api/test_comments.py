@@ -2,6 +2,7 @@
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
 
 from api.app import create_app
 from tests.conftest import make_settings
@@ -68,6 +69,12 @@ def test_it_is_not_ready_on_a_database_that_is_not_migrated(tmp_path) -> None:  
         assert database.startswith("not migrated") and "vigie db upgrade" in database
     assert f"at 0005, this code needs {', '.join(sorted(migrate.head_revisions()))}" in database
     migrate.upgrade(settings.database_url)
+    assert create_app(settings).test_client().get("/readyz").json["checks"]["database"] == "ok"
+    # Ahead (the next release migrated it during a rolling deploy): this process stays ready.
+    engine = create_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_next'"))
+    engine.dispose()
     assert create_app(settings).test_client().get("/readyz").json["checks"]["database"] == "ok"
 
 
