@@ -1,4 +1,4 @@
-"""`vigie alerts ...`: back-test the detector on an export."""
+"""`vigie alerts ...`: back-test the detector on an export; re-send what Slack refused."""
 
 from __future__ import annotations
 
@@ -47,6 +47,26 @@ def _param_options(func):  # type: ignore[no-untyped-def]
             help=f"default {f.default}",
         )(func)
     return func
+
+
+@alerts.command("retry")
+@click.option(
+    "--all",
+    "every_incident",
+    is_flag=True,
+    help="Also the messages of resolved incidents (default: firing incidents only).",
+)
+def retry_command(every_incident: bool) -> None:
+    """Send again the alert messages Slack refused for good (after fixing the token or channel)."""
+    from alerts import outbox
+    from vigie.cli import load_settings
+    from vigie.runtime import Runtime
+
+    runtime = Runtime(load_settings())
+    with runtime.sessions.begin() as session:
+        count = outbox.retry_failed(session, datetime.now(UTC), every_incident)
+    runtime.close()
+    click.echo(f"{count} failed alert message(s) will be sent again by the next beat")
 
 
 @alerts.command("detect")

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts import counts, outbox, policy
 from alerts.detector import Params, Partial, Signal, shift_signals, spike_signals
 from alerts.lifecycle import FIRING, RESOLVED, Event, Track, step
-from alerts.models import Incident, Silence
+from alerts.models import Incident, MinuteCount, Silence
 from alerts.raid import RaidParams, Toxic, find_raids
 from alerts.view import build_view, chart_payload, view_payload
 from moderation.models import Comment, Decision
@@ -64,16 +64,38 @@ def run(session: Session, now: datetime, ctx: Context) -> list[int]:
             series.negatives[last],
             (now - (end - timedelta(minutes=1))).total_seconds() / 60,
         )
-        for signal in [
+        signals = [
             *spike_signals(series, ctx.params, last, partial),
             *shift_signals(series, ctx.params, last, partial),
-        ]:
+        ]
+        if not _has_history(session, platform, topic, end, ctx.params):
+            # The series is zero-filled: before the first count, "usually 0" is not a
+            # baseline. As the detector says (min_days), no alert until there is history.
+            signals = [replace(s, active=False, sustained=False) for s in signals]
+        for signal in signals:
             queued += advance(session, platform, topic, signal, now, ctx)
     for platform, signal in _raid_signals(session, now, ctx):
         queued += advance(session, platform, "", signal, now, ctx)
     queued += _reminders(session, now, ctx)
     session.flush()
     return [m.id for m in queued]
+
+
+def _has_history(session: Session, platform: str, topic: str, end: datetime, p: Params) -> bool:
+    """Whether the key's first counted minute is at least `min_days` before `end`.
+
+    One index lookup per key and tick (the unique index on platform, topic, minute).
+    """
+    first = session.scalar(
+        select(func.min(MinuteCount.minute)).where(
+            MinuteCount.platform == platform, MinuteCount.topic == topic
+        )
+    )
+    if first is None:
+        return False
+    if first.tzinfo is None:  # SQLite hands back naive UTC
+        first = first.replace(tzinfo=UTC)
+    return bool(end - first >= timedelta(days=p.min_days))
 
 
 def latest(session: Session, platform: str, topic: str, kind: str) -> Incident | None:
@@ -181,10 +203,18 @@ def _quiet_reason(session: Session, incident: Incident, now: datetime) -> str | 
     return None
 
 
-def _maybe_post(session: Session, incident: Incident, now: datetime, ctx: Context) -> list[Any]:
+def _maybe_post(
+    session: Session, incident: Incident, now: datetime, ctx: Context, recheck: bool = False
+) -> list[Any]:
     reason = _quiet_reason(session, incident, now)
     if reason is not None:
-        log.info("alert kept quiet", extra={"incident": incident.id, "reason": reason})
+        # Said once when it happens; the re-check at every tick (for hours under a silence)
+        # is only worth a line at DEBUG.
+        log.log(
+            logging.DEBUG if recheck else logging.INFO,
+            "alert kept quiet",
+            extra={"incident": incident.id, "reason": reason},
+        )
         return []
     incident.slack_channel = policy.channel_for(
         ctx.policy.channels, incident.platform, incident.severity
@@ -221,7 +251,7 @@ def _reminders(session: Session, now: datetime, ctx: Context) -> list[Any]:
     queued: list[Any] = []
     for incident in session.scalars(select(Incident).where(Incident.status == FIRING)):
         if incident.notified_at is None:  # kept quiet so far: silence over, inhibition lifted?
-            queued += _maybe_post(session, incident, now, ctx)
+            queued += _maybe_post(session, incident, now, ctx, recheck=True)
             continue
         for due in policy.reminders(_standing(incident), now, ctx.policy):
             if due == "escalate":

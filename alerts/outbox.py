@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from alerts.lifecycle import FIRING
 from alerts.models import AlertMessage, Incident
 from alerts.transports import DeliveryError, Landed, Outgoing, Transport
 
@@ -141,6 +142,26 @@ def failures(session: Session) -> list[dict[str, Any]]:
         .limit(20)
     )
     return [{"message_id": m.id, "incident_id": m.incident_id, "error": m.last_error} for m in rows]
+
+
+def retry_failed(session: Session, now: datetime, every_incident: bool = False) -> int:
+    """Give messages that failed for good a fresh set of attempts (operator command).
+
+    After fixing SLACK_BOT_TOKEN or a channel: by default only the messages of incidents
+    still firing, so a long outage does not post a pile of stale headlines; `every_incident`
+    re-arms the resolved ones too. They go out in their original order at the next beat.
+    """
+    failed = select(AlertMessage.id).where(AlertMessage.status == FAILED)
+    if not every_incident:
+        firing = select(Incident.id).where(Incident.status == FIRING)
+        failed = failed.where(AlertMessage.incident_id.in_(firing))
+    result = session.execute(
+        update(AlertMessage)
+        .where(AlertMessage.id.in_(failed))
+        .values(status=PENDING, attempts=0, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def attempt(

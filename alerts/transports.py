@@ -23,6 +23,23 @@ PERMANENT = frozenset({
     "msg_too_long", "no_text", "message_not_found", "cant_update_message",
 })  # fmt: skip
 
+_BAD_TOKEN = "SLACK_BOT_TOKEN is refused: set a valid bot token"  # noqa: S105 - a message, not a secret
+_CHANNEL = "check VIGIE_ALERT_CHANNELS and invite the Vigie app to the channel"
+# What the operator should do about a permanent error, for the worker's log.
+HINTS = {
+    "invalid_auth": _BAD_TOKEN, "not_authed": _BAD_TOKEN, "account_inactive": _BAD_TOKEN,
+    "token_revoked": _BAD_TOKEN, "token_expired": _BAD_TOKEN,
+    "channel_not_found": _CHANNEL, "is_archived": _CHANNEL, "not_in_channel": _CHANNEL,
+    "missing_scope": "the Slack app needs the chat:write and files:write scopes",
+    "the incident's message could not be posted": "its headline failed: see that error",
+}  # fmt: skip
+
+
+def hint(error: str) -> str:
+    """The fix for a permanent Slack error, then how to send the failed messages again."""
+    fix = HINTS.get(error.removeprefix("failed: "), "see the error")
+    return f"{fix}, restart the worker, then run `vigie alerts retry`"
+
 
 class DeliveryError(Exception):
     def __init__(self, message: str, permanent: bool, retry_after: float | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from api.auth import runtime, signed_source
 from api.errors import ApiError
 from moderation.models import PLATFORMS
 
+log = logging.getLogger(__name__)
 bp = Blueprint("alerts", __name__)
 
 
@@ -26,7 +28,9 @@ def slack_interactions() -> ResponseReturnValue:
     rt = runtime()
     secret = rt.settings.slack_signing_secret
     if not secret:
-        raise ApiError(404, "not_found", "Slack interactions are not configured")
+        raise ApiError(
+            404, "not_found", "Slack interactions are not configured (SLACK_SIGNING_SECRET)"
+        )
     body = request.get_data(cache=True)
     ok = interactions.verify(
         secret,
@@ -36,6 +40,11 @@ def slack_interactions() -> ResponseReturnValue:
         time.time(),
     )
     if not ok:
+        # The answer only shows in Slack (an error on the button): say it where operators look.
+        log.warning(
+            "Slack button click refused: bad or stale signature (check SLACK_SIGNING_SECRET"
+            " against the Slack app's Signing Secret, and this host's clock)"
+        )
         raise ApiError(401, "bad_signature", "bad or stale Slack signature")
     try:
         click = interactions.parse_click(body)

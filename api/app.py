@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from api import alert_pages, alerts, comments, errors, health, openapi, pages, review, webhooks
 from api.errors import ApiError
+from rules import RulesError
 from vigie.runtime import Runtime
 from vigie.settings import Settings
 
@@ -19,6 +21,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     """Build the web app; tests pass their own settings, production reads the environment."""
     if runtime is None:
         runtime = Runtime(settings or Settings.from_env(os.environ))
+    _load_rules(runtime)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -40,6 +43,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     ):
         app.register_blueprint(blueprint)
     return app
+
+
+def _load_rules(runtime: Runtime) -> None:
+    """Load the rules now, so a broken edit before the first /readyz keeps this version.
+
+    Loaded lazily, a gunicorn worker that first read them after a broken edit would have no
+    rules at all, and /readyz would answer 503 (a load balancer takes the web out of rotation).
+    """
+    # A broken file is logged by the reloader; /readyz answers 503 naming it until it is fixed.
+    with contextlib.suppress(RulesError):
+        runtime.rulebook  # noqa: B018 - loading is the point
 
 
 def _sessions(app: Flask, settings: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 
 from flask import current_app, request
@@ -26,19 +27,24 @@ def signed_source(signed: bytes) -> str:
             raise ApiError(400, "missing_source", "X-Vigie-Source header names the source")
         name = next(iter(sources))
     source = sources.get(name)
-    if source is None:
-        # Same answer as a bad signature: do not reveal which source names exist.
-        raise ApiError(401, "bad_signature", "unknown source or bad signature")
+    # An unknown name is checked against a secret no one has: the same answers as a wrong
+    # secret (missing, stale or not matching), so they do not reveal which names exist.
+    secret = source.secret if source is not None else secrets.token_hex(32)
     try:
         verify_vigie_signature(
-            source.secret,
+            secret,
             signed,
             request.headers.get("X-Vigie-Signature"),
             time.time(),
             rt.settings.signature_tolerance_s,
         )
     except SignatureError as exc:
-        raise ApiError(401, "bad_signature", str(exc)) from None
+        detail = str(exc)
+        if detail.endswith("does not match the body"):
+            detail += " (check X-Vigie-Source and that source's secret)"
+        raise ApiError(401, "bad_signature", detail) from None
+    if source is None:  # a guessed 256-bit secret: not reached in practice
+        raise ApiError(401, "bad_signature", "X-Vigie-Signature: signature does not match")
     limit_source(name)
     return name
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from alerts import outbox
 from api.auth import runtime
 from moderation.models import Delivery, DeliveryStatus
+from vigie import migrate
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
@@ -32,11 +33,15 @@ def readyz() -> ResponseReturnValue:
     try:
         with rt.sessions() as session:
             session.execute(text("SELECT 1"))
-            detail["callbacks_failed"] = session.scalar(
-                select(func.count()).where(Delivery.status == DeliveryStatus.FAILED)
-            )
-            detail["alerts_undelivered"] = outbox.failures(session)
-        checks["database"] = "ok"
+            # A deploy that skipped `release`: every webhook would be a 500 on a missing table
+            # or column, while the database answers.
+            problem = migrate.behind(session.connection())
+            if problem is None:
+                detail["callbacks_failed"] = session.scalar(
+                    select(func.count()).where(Delivery.status == DeliveryStatus.FAILED)
+                )
+                detail["alerts_undelivered"] = outbox.failures(session)
+        checks["database"] = problem or "ok"
     except Exception as exc:  # any failure to reach it means not ready
         checks["database"] = f"unreachable: {type(exc).__name__}"
     try:

@@ -67,3 +67,12 @@ def test_it_refuses_fewer_than_one_worker(tmp_path: Path) -> None:
     """`run --workers 0` is a usage error (Celery reads 0 as one per CPU, -1 as a crash)."""
     result = vigie("run", "--workers", "0", env={"VIGIE_DATA_DIR": str(tmp_path)})
     assert "Invalid value for '--workers'" in refused(result, exit_code=2)
+
+
+def test_it_masks_a_password_without_inventing_one(tmp_path: Path) -> None:
+    """`postgres@host` (trust authentication) was printed as `postgres:***@host`."""
+    from vigie.cli import _safe_url
+
+    assert _safe_url("postgresql+psycopg://u:hunter2@h/db") == "postgresql+psycopg://u:***@h/db"
+    assert _safe_url("postgresql+psycopg://postgres@h/db") == "postgresql+psycopg://postgres@h/db"
+    assert _safe_url("redis://:s3cret@h:6379/1") == "redis://:***@h:6379/1"

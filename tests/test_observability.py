@@ -105,7 +105,7 @@ def test_it_logs_json_lines_in_production(
 
 def test_it_keeps_celery_per_task_lines_out_of_info_logs(tmp_path: Path) -> None:
     """Beat's tasks every 5 s would print two 'received' lines each; DEBUG shows them again."""
-    names = ("celery.worker.strategy", "celery.app.trace")
+    names = ("celery.worker.strategy", "celery.app.trace", "celery.beat")
     configure_logging(make_settings(tmp_path))
     assert logging.getLogger("workers.tasks").isEnabledFor(logging.INFO)
     assert not any(logging.getLogger(n).isEnabledFor(logging.INFO) for n in names)

@@ -219,7 +219,9 @@ def _safe_url(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
         creds, host = rest.rsplit("@", 1)
-        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
+        user, colon, _password = creds.partition(":")
+        # No password (trust or peer authentication): do not suggest one was read.
+        return f"{scheme}://{user}{':***' if colon else ''}@{host}"
     return url
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -203,7 +205,34 @@ class Settings:
             )
         if settings.is_production:
             _strong_enough(settings)
+            if settings.slack_bot_token and not settings.slack_signing_secret:
+                # The alerts carry buttons; without it every click is refused (a 404 in Slack).
+                raise SettingsError(
+                    "SLACK_SIGNING_SECRET: needed with SLACK_BOT_TOKEN in production, for the "
+                    "alerts' buttons (the Slack app's Basic Information > Signing Secret)"
+                )
+            if settings.slack_bot_token and not environ.get("VIGIE_PUBLIC_URL"):
+                # Every Slack alert links to the review queue: on the default it would be
+                # http://127.0.0.1:PORT, a link no moderator can open.
+                raise SettingsError(
+                    "VIGIE_PUBLIC_URL: production Slack alerts link to the review queue; set "
+                    "Vigie's address as moderators reach it (e.g. https://vigie.example.com)"
+                )
         return settings
+
+
+@contextmanager
+def exit_on_bad_settings(exit_code: int = 1) -> Iterator[None]:
+    """For a server process (gunicorn, celery): a bad setting is one line, no traceback.
+
+    gunicorn halts on a worker that exits with 3 ("Worker failed to boot") instead of
+    respawning it; the line names the variable, as `vigie` commands do.
+    """
+    try:
+        yield
+    except SettingsError as exc:
+        print(f"configuration: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(exit_code) from None
 
 
 # Production floors for the secrets Vigie's users choose (Meta's and Slack's are issued to them).

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from alerts import evaluate, outbox, service
+from alerts import evaluate, outbox, service, transports
 from vigie.runtime import Runtime
 from workers.tasks import runtime
 
@@ -40,7 +40,12 @@ def tick(rt: Runtime, now: datetime) -> list[int]:
     try:
         with rt.sessions.begin() as session:
             if _another_tick_running(session):
-                log.warning("alerts tick skipped: another tick is running (two beats?)")
+                # Usually ticks that queued up while the worker was restarting or busy and now
+                # run side by side; two beats would show it at every tick, all the time.
+                log.warning(
+                    "alerts tick skipped: another tick is running (ticks queued behind a"
+                    " restarted or busy worker; if this repeats at every tick, a second beat)"
+                )
             else:
                 evaluate.run(session, now, service.context(rt.settings))
     except IntegrityError:
@@ -70,7 +75,16 @@ def send_alert(self: Task, message_id: int) -> None:
     outcome = outbox.attempt(
         rt.sessions, message_id, transport, _now, rt.settings.alert_backoff_max_s
     )
-    log.info("alert message attempt", extra={"message_id": message_id, "outcome": outcome})
+    if outcome.startswith("failed"):
+        # Slack refused it for good (a wrong token, a channel): the operator must act.
+        log.error(
+            "alert message failed for good: %s (%s)",
+            outcome.removeprefix("failed: "),
+            transports.hint(outcome),
+            extra={"message_id": message_id, "outcome": outcome},
+        )
+    else:
+        log.info("alert message attempt", extra={"message_id": message_id, "outcome": outcome})
     if outcome == "sent" or outcome.startswith("failed"):
         # The next message of the incident was held back behind this one: send it now
         # rather than at the next beat.

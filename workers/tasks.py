@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from moderation import delivery, retention
 from moderation.models import Comment, Decision, Delivery
 from moderation.moderate import decide, pending_texts, rescue_stale, score_texts
 from moderation.review import queue as review_queue
+from rules import RulesError
 from vigie.runtime import Runtime
 from workers import broker
 
@@ -35,6 +37,17 @@ def runtime(app: Celery) -> Runtime:
         current = Runtime(app.conf["vigie_settings"])
         app.conf["vigie_runtime"] = current
     return current
+
+
+def warm_up(rt: Runtime) -> None:
+    """Load the scorer and the rules when a worker process starts, not on its first comment.
+
+    Rule files that are broken at start are already logged by the reloader, naming file and
+    line; the process stays up and decides once they are fixed (no traceback on top).
+    """
+    rt.scorer.score_batch(["warm-up"])
+    with contextlib.suppress(RulesError):
+        rt.rulebook  # noqa: B018 - loading is the point
 
 
 def _now() -> datetime:

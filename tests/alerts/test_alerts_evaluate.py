@@ -1,3 +1,4 @@
+import logging
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -63,6 +64,28 @@ def test_it_opens_one_incident_and_queues_one_post(sessions):
     assert "negative comments" in messages[0].payload["text"]
 
 
+def test_a_fresh_install_does_not_alert_before_a_day_of_history(sessions):
+    """docs/alerts.md: no alert before one day of history. The empty past is not 'usually 0'.
+
+    On a new install (or a platform's first comments), 30 negative comments a minute were a
+    CRISIS '×30 (usually 0)' in the war room; with a day of counts, the same burst alerts.
+    """
+    with sessions.begin() as session:
+        fill(session, burst=30, days=1)
+        for minute in session.scalars(select(MinuteCount)):
+            if minute.minute < END - timedelta(hours=20):
+                session.delete(minute)  # 20 hours of counts: not a day yet
+        session.flush()
+        assert evaluate.run(session, NOW, CTX) == []
+        assert session.scalar(select(Incident)) is None
+    with sessions.begin() as session:
+        fill(session, platform="x", burst=30, days=2)  # the same burst after two days
+        session.flush()
+        evaluate.run(session, NOW + timedelta(seconds=5), CTX)
+        platforms = {i.platform for i in session.scalars(select(Incident))}
+        assert platforms == {"x"}
+
+
 def test_it_stays_quiet_on_normal_traffic(sessions):
     """Steady counts open nothing."""
     with sessions.begin() as session:
@@ -87,6 +110,31 @@ def test_it_records_but_does_not_send_silenced_alerts(sessions):
         )
         assert evaluate.run(session, NOW, CTX) == []
         assert session.scalar(select(Incident.status)) == "firing"
+
+
+def test_it_says_once_why_an_alert_is_kept_quiet_not_at_every_tick(sessions, caplog):
+    """A silenced incident is re-judged every 5 s for hours: one INFO line, not 720 an hour."""
+    with sessions.begin() as session:
+        fill(session, burst=30)
+        session.add(
+            Silence(
+                platform="facebook",
+                topic=None,
+                ends_at=NOW + timedelta(hours=1),
+                created_by="ops",
+                reason="",
+                created_at=NOW,
+            )
+        )
+        with caplog.at_level(logging.INFO, logger="alerts.evaluate"):
+            for tick in range(12):
+                assert evaluate.run(session, NOW + timedelta(seconds=5 * tick), CTX) == []
+    said = [
+        r.incident
+        for r in caplog.records
+        if r.getMessage() == "alert kept quiet" and r.levelno >= logging.INFO
+    ]
+    assert said and len(said) == len(set(said)), said  # once per incident
 
 
 def test_it_inhibits_lower_alerts_while_a_crisis_fires(sessions):

@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import json
+import logging
 import time
 import urllib.parse
 from datetime import UTC, datetime, timedelta
@@ -84,6 +85,14 @@ def test_it_rejects_a_wrong_signature(client, sessions):
     assert click(client, incident_id, secret="not-the-secret").status_code == 401
     with sessions() as session:
         assert session.get(Incident, incident_id).acknowledged_at is None
+
+
+def test_a_refused_click_is_logged_naming_the_setting(client, sessions, caplog):
+    """A wrong SLACK_SIGNING_SECRET only showed as an error on the button, in Slack."""
+    incident_id = firing_incident(sessions)
+    with caplog.at_level(logging.WARNING, logger="api.alerts"):
+        assert click(client, incident_id, secret="not-the-secret").status_code == 401
+    assert "SLACK_SIGNING_SECRET" in caplog.text
 
 
 def test_it_rejects_a_stale_timestamp(client, sessions):

@@ -2,6 +2,7 @@
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
 
 from api.app import create_app
 from tests.conftest import make_settings
@@ -52,6 +53,29 @@ def test_it_reports_health_and_readiness(client: FlaskClient) -> None:
     assert ready.status_code == 200
     assert ready.json["checks"] == {"database": "ok", "broker": "ok", "rules": "ok"}
     assert ready.json["detail"]["rules"]["version"]
+
+
+def test_it_is_not_ready_on_a_database_that_is_not_migrated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A deploy that skipped `vigie db upgrade`: not 'unreachable', and says what to run."""
+    from vigie import migrate
+
+    settings = make_settings(tmp_path)
+    for revision in (None, "0005"):  # no tables at all; one migration behind
+        if revision:
+            migrate.upgrade(settings.database_url, revision)
+        response = create_app(settings).test_client().get("/readyz")
+        assert response.status_code == 503
+        database = response.json["checks"]["database"]
+        assert database.startswith("not migrated") and "vigie db upgrade" in database
+    assert f"at 0005, this code needs {', '.join(sorted(migrate.head_revisions()))}" in database
+    migrate.upgrade(settings.database_url)
+    assert create_app(settings).test_client().get("/readyz").json["checks"]["database"] == "ok"
+    # Ahead (the next release migrated it during a rolling deploy): this process stays ready.
+    engine = create_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_next'"))
+    engine.dispose()
+    assert create_app(settings).test_client().get("/readyz").json["checks"]["database"] == "ok"
 
 
 def test_it_is_not_ready_when_the_broker_is_down(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -126,6 +126,19 @@ def test_it_refuses_bad_input_with_a_json_reason(
     assert _count(session) == 0
 
 
+def test_an_unknown_source_is_answered_like_a_wrong_secret(client: FlaskClient) -> None:
+    """The 401 does not tell a prober which source names exist, yet says what to check."""
+    answers = []
+    for sign in ({"source": "nobody"}, {"secret": "nope"}):
+        body, headers = signed(comment(), **sign)
+        answers.append(client.post("/v1/comments", data=body, headers=headers).json)
+    assert answers[0] == answers[1]
+    assert "X-Vigie-Source" in answers[0]["detail"] and "secret" in answers[0]["detail"]
+    stale = [signed(comment(), age=400, **sign) for sign in ({"source": "nobody"}, {})]
+    stale_answers = [client.post("/v1/comments", data=b, headers=h).json for b, h in stale]
+    assert stale_answers[0] == stale_answers[1]
+
+
 def test_it_refuses_unsigned_and_oversized_requests(client: FlaskClient, runtime: Runtime) -> None:
     """No signature is 401; a body over the size limit is 413; both in JSON."""
     body = json.dumps(comment()).encode()

@@ -48,6 +48,26 @@ def test_it_refuses_guessable_secrets_in_production(tmp_path: Path, name: str, v
     assert make_settings(tmp_path, **{**STRONG, "VIGIE_ENV": "development", name: value})
 
 
+def test_production_slack_alerts_need_the_public_url(tmp_path: Path) -> None:
+    """Alerts' review links were http://127.0.0.1:8000/queue?... in production by default."""
+    slack = {**STRONG, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s" * 32}
+    with pytest.raises(SettingsError, match="VIGIE_PUBLIC_URL: production Slack alerts link"):
+        make_settings(tmp_path, **slack)
+    public = make_settings(tmp_path, **slack, VIGIE_PUBLIC_URL="https://vigie.example.com/")
+    assert public.public_url == "https://vigie.example.com"
+    assert make_settings(tmp_path, **STRONG).slack_bot_token is None  # console alerts: no link
+
+
+def test_production_slack_alerts_need_the_signing_secret_for_their_buttons(
+    tmp_path: Path,
+) -> None:
+    """Without it each Acknowledge or Resolve click was a 404, seen only in Slack."""
+    slack = {**STRONG, "SLACK_BOT_TOKEN": "xoxb-1", "VIGIE_PUBLIC_URL": "https://vigie.example"}
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET: needed with SLACK_BOT_TOKEN"):
+        make_settings(tmp_path, **slack)
+    assert make_settings(tmp_path, **slack, SLACK_SIGNING_SECRET="s" * 32).slack_signing_secret
+
+
 def test_it_reads_the_claim_lease_and_refuses_a_bad_one(tmp_path: Path) -> None:
     """VIGIE_CLAIM_LEASE is a positive number of seconds."""
     assert make_settings(tmp_path, VIGIE_CLAIM_LEASE="90").claim_lease_s == 90

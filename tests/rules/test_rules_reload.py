@@ -113,3 +113,21 @@ def test_it_keeps_the_last_good_rules_when_an_edit_nests_too_deeply(rules_dir: P
     (rules_dir / "default.yaml").write_text(f"rules: [{{id: a, description: d, when: {when}}}]\n")
     assert reloader.get(now=5.0) is good
     assert reloader.error is not None and "nested too deeply" in reloader.error
+
+
+def test_a_web_process_keeps_the_rules_it_started_with_when_an_edit_is_broken(
+    rules_dir: Path, tmp_path: Path
+) -> None:
+    """The edit lands before the first /readyz: still ready on the version loaded at start.
+
+    A load balancer polling /readyz would otherwise take the web server out of rotation for a
+    typo in a rule file (each gunicorn worker loaded the rules on its first /readyz only).
+    """
+    (rules_dir / "default.yaml").write_text(GOOD)
+    runtime = _runtime(rules_dir, tmp_path, migrated=True)
+    client = create_app(runtime=runtime).test_client()
+    (rules_dir / "default.yaml").write_text(BROKEN)
+    answer = client.get("/readyz")
+    assert answer.status_code == 200, answer.get_json()
+    assert "action 'nuke'" in answer.get_json()["detail"]["rules"]["error"]
+    runtime.close()
