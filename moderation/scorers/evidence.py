@@ -142,6 +142,8 @@ def insults(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         before = [w for _, _, w in tokens[max(0, k - 4) : k]]
         cues = [j for j in range(max(0, k - 3), k) if _negation(tokens[j][2])]
         negated = bool(cues)
+        if word.startswith("d'"):  # "traitée d'idiote": the elided "de" is part of the cue
+            before.append("de")
         window = " ".join(before)
         reported = any(window.endswith(p) or f"{p} " in f"{window} " for p in _REPORTING_FOLDED)
         in_quotes = any(s <= start and end <= e for s, e in quoted)

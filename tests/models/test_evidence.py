@@ -14,13 +14,19 @@ def test_negated_reported_and_quoted_insults_are_defused() -> None:
         "Tu n'es pas nul, tu as juste besoin d'aide.",
         'He called me an "idiot" and I reported him.',
         "Il m'a traité de « connard » devant tout le monde.",
+        "Elle m'a traitée d'idiote, j'ai signalé le message.",  # "de" elided into the insult
     ):
         defused, direct = evidence.insults(text)
         assert defused and not direct, text
 
 
 def test_plain_insults_are_direct_and_folded() -> None:
-    for text in ("you idiot", "espèce de c0nnnnard", "T'es vraiment qu'un connard."):
+    for text in (
+        "you idiot",
+        "espèce de c0nnnnard",
+        "T'es vraiment qu'un connard.",
+        "Quelle bande d'idiots",  # an elided "de" with no reporting verb stays direct
+    ):
         defused, direct = evidence.insults(text)
         assert direct and not defused, text
     assert evidence.fold("Connnnnard") == evidence.fold("c0nard") == "conard"
