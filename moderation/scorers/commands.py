@@ -147,6 +147,44 @@ def models_fit_evidence(data: str, out: str | None) -> None:
     click.echo(f"wrote {target}")
 
 
+@models.command("import-profanity")
+@click.option(
+    "--data",
+    "data",
+    default=None,
+    type=click.Path(exists=True, file_okay=False),
+    help="Also check the copy on every text of the datasets' TSV files here.",
+)
+@click.option("--out", default=None, type=click.Path(), help="Default: the packaged file.")
+def models_import_profanity(data: str | None, out: str | None) -> None:
+    """Copy alt-profanity-check's SVM into profanity.npz (needs vigie[train]).
+
+    The copy is checked against the package's own probabilities before it is written.
+    """
+    from moderation.scorers.profanity import PROFANITY_FILE, export_from_package
+
+    try:
+        import profanity_check  # noqa: F401
+    except ImportError:
+        raise click.ClickException(
+            "this needs alt-profanity-check: pip install 'vigie[train]'"
+        ) from None
+    texts: list[str] = []
+    if data:
+        for tsv in sorted(Path(data).glob("*/*.tsv")):
+            records, _fmt = open_records(str(tsv), "tsv")
+            texts.extend(r.text for r in records)
+    target = Path(out) if out else PROFANITY_FILE
+    try:
+        meta = export_from_package(target, texts)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"wrote {target} from {meta['source']}: {meta['checked_texts']} texts checked, "
+        f"largest difference {meta['max_difference']:.1e}"
+    )
+
+
 @models.command("info")
 def models_info() -> None:
     """Print the packaged heads' version, training data and dev metrics."""

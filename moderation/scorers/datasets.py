@@ -56,6 +56,9 @@ class Task:
     # `self_train` rows per class are added to the fit rows and the head is fitted again.
     unlabelled: tuple[Part, ...] = ()
     self_train: tuple[int, ...] = ()
+    # Whether the head may read the last lexical signal, `profanity` (an English offensive-
+    # language SVM trained on other data): offered to the heads whose labels it models.
+    offensive_signal: bool = False
 
 
 TASKS = {
@@ -81,6 +84,7 @@ TASKS = {
         dev=(Part("tweeteval_offensive", "val"), Part("toxifrench_fr", "all", 60, 80)),
         test=(Part("tweeteval_offensive", "test"), Part("toxifrench_fr", "all", 80, 100)),
         metric="macro_f1",
+        offensive_signal=True,
     ),
     "hate": Task(
         "hate",
@@ -88,6 +92,7 @@ TASKS = {
         dev=(Part("tweeteval_hate", "val"),),
         test=(Part("tweeteval_hate", "test"),),
         metric="macro_f1",
+        offensive_signal=True,
     ),
     "sentiment": Task(
         # TweetEval sentiment ships no train split and XLM-T French no test split: fit on most

@@ -208,7 +208,7 @@ class HeadBank:
                 o0 += outputs
         for name in self.slow:
             head = self.heads.heads[name]
-            cols = features if head.uses_lexical else features[:, : head.mean.shape[0]]
+            cols = features[:, : head.mean.shape[0]]  # heads read a prefix of the features
             out[name] = head.probabilities(cols, ngram_rows if head.fused else None)
         if not len(features):
             for name in self.fast:

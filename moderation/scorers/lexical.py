@@ -1,7 +1,8 @@
 """Fast lexical signals fed to the heads next to the sentence embedding.
 
 Word lists (safetype abuse packs), sentiment lexicons (VADER, textblob-fr) and irony markers
-from `LexiconScorer`, plus a few surface cues. Each is one column of a small feature matrix.
+from `LexiconScorer`, a few surface cues, and an English offensive-language SVM trained on
+other data (`profanity`). Each is one column of a small feature matrix.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from moderation.scorers.profanity import load_profanity
 from moderation.scoring import (
     _COMPLAINT,
     _IRONY_MARKERS,
@@ -30,6 +32,7 @@ FEATURES = (
     "upper_ratio",
     "emoji_ratio",
     "second_person",  # "you", "tu", "vous": aimed at someone
+    "profanity",  # log-odds of alt-profanity-check's English SVM (see `profanity`), ±10
 )
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf]")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|u|ur|tu|toi|t'|vous|ta|ton|tes)\b", re.IGNORECASE)
@@ -40,7 +43,10 @@ _LEXICON_LANGUAGES = ("en", "fr")  # VADER and textblob-fr: other languages get 
 def lexical_row(
     lexicon: LexiconScorer, text: str, language: str, found: list | None = None
 ) -> list[float]:
-    """The FEATURES of one cleaned text; safetype's matches are appended to `found` if given."""
+    """The FEATURES of one cleaned text but the last (`profanity`, computed per batch).
+
+    safetype's matches are appended to `found` if given.
+    """
     matches = lexicon._abuse.moderate(text).matches if text else []
     if found is not None:
         found.append(matches)
@@ -68,4 +74,9 @@ def lexical_features(
 ) -> np.ndarray:
     """The FEATURES of each text, as a float32 matrix (safetype's matches into `found`)."""
     rows = [lexical_row(lexicon, t, lang, found) for t, lang in zip(texts, languages, strict=True)]
-    return np.asarray(rows, dtype=np.float32).reshape(len(texts), len(FEATURES))
+    p = np.clip(load_profanity().probabilities(texts), 1e-9, 1 - 1e-9)
+    profanity = np.clip(np.log(p / (1 - p)), -10.0, 10.0)
+    out = np.empty((len(texts), len(FEATURES)), dtype=np.float32)
+    out[:, :-1] = np.asarray(rows, dtype=np.float32).reshape(len(texts), len(FEATURES) - 1)
+    out[:, -1] = profanity
+    return out

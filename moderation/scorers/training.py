@@ -195,6 +195,14 @@ class Recipe:
     ngram_c: float | None = None
 
 
+def width(task: Task, uses_lexical: bool) -> int:
+    """How many leading feature columns a head of `task` reads: the embedding, then the
+    lexical signals (all but the last, `profanity`, unless the task is offered it)."""
+    if not uses_lexical:
+        return DIM
+    return DIM + len(FEATURES) - (0 if task.offensive_signal else 1)
+
+
 def fit_recipe(
     task: Task, recipe: Recipe, fit: Split, dev: Split, dense: Head | None = None
 ) -> tuple[Head, float, float]:
@@ -204,7 +212,7 @@ def fit_recipe(
     the fusion are fitted then).
     """
     balanced = len(CLASSES[task.head]) != 2
-    cols = slice(None) if recipe.uses_lexical else slice(0, DIM)
+    cols = slice(0, width(task, recipe.uses_lexical))
     x_fit, x_dev = fit.x[:, cols], dev.x[:, cols]
     if dense is None:
         mean, scale = x_fit.mean(axis=0), x_fit.std(axis=0) + 1e-6
@@ -229,7 +237,7 @@ def fit_recipe(
 
 def pseudo_labelled(head: Head, pool: Split, per_class: int) -> Split:
     """The `per_class` rows of `pool` that `head` is surest of for each class, with its labels."""
-    cols = slice(None) if head.uses_lexical else slice(0, DIM)
+    cols = slice(0, head.mean.shape[0])
     probs = head.probabilities(pool.x[:, cols], pool.ngrams if head.fused else None)
     if head.binary:
         probs = np.stack([1 - probs, probs], axis=1)
@@ -293,7 +301,7 @@ def train_task(
             )
             consider(recipe, *fit_recipe(task, recipe, grown, dev), self_train=per_class)
     assert best is not None and best_recipe is not None
-    cols = slice(None) if best.uses_lexical else slice(0, DIM)
+    cols = slice(0, best.mean.shape[0])
     probs = best.probabilities(dev.x[:, cols], dev.ngrams if best.fused else None)
     info = {
         "dense_only_dev": round(100 * dense_value, 2),

@@ -6,6 +6,7 @@ import numpy as np
 
 from moderation.scorers.default import DefaultScorer
 from moderation.scorers.encoder import DIM, FastUSE
+from moderation.scorers.lexical import FEATURES
 from moderation.scorers.ngrams import buckets
 from moderation.scorers.text import model_text
 
@@ -45,8 +46,12 @@ def test_head_bank_matches_each_head(scorer: DefaultScorer) -> None:
     rows = [buckets(model_text(t)) for t in TEXTS]
     together = scorer.bank.probabilities(feats, rows)
     for name, head in scorer.heads.heads.items():
-        cols = feats if head.uses_lexical else feats[:, :DIM]
+        cols = feats[:, : head.mean.shape[0]]  # a head reads a prefix of the features
         np.testing.assert_allclose(together[name], head.probabilities(cols, rows), atol=1e-5)
+    width = {name: head.mean.shape[0] for name, head in scorer.heads.heads.items()}
+    # Only toxicity reads the last signal (profanity); irony and sentiment the ten before it.
+    assert width["toxicity"] == feats.shape[1] == DIM + len(FEATURES)
+    assert width["irony"] == width["sentiment"] == DIM + len(FEATURES) - 1
     empty = scorer.bank.probabilities(feats[:0], [])
     assert empty["sentiment"].shape == (0, 3) and empty["toxicity"].shape == (0,)
 

@@ -101,3 +101,15 @@ def test_dataset_files_are_checked_with_their_name_and_line(tmp_path: Path) -> N
     bad.write_text("text\tlabel\tlang\nhello\t1\ten\nbye\tpositive\ten\n", encoding="utf-8")
     with pytest.raises(DatasetError, match=r"bad.tsv:3: label 'positive' is not an integer"):
         read_tsv(bad)
+
+
+def test_only_the_tasks_offered_it_read_the_profanity_signal() -> None:
+    from moderation.scorers.datasets import TASKS
+    from moderation.scorers.lexical import FEATURES
+    from moderation.scorers.training import width
+
+    assert FEATURES[-1] == "profanity"
+    assert {n for n, t in TASKS.items() if t.offensive_signal} == {"toxicity", "hate"}
+    assert width(TASKS["toxicity"], True) == DIM + len(FEATURES)
+    assert width(TASKS["sentiment"], True) == DIM + len(FEATURES) - 1
+    assert width(TASKS["toxicity"], False) == width(TASKS["irony"], False) == DIM
