@@ -2,7 +2,8 @@
 
 The Procfile's `web:` line is started as it is (through a shell, as a Procfile runner does) on
 a free port, and raw bytes are sent over a socket: a garbled request line or header, a request
-line over gunicorn's 4 KB limit, headers over its limits. Each answer is the right 4xx with
+line over gunicorn's 4 KB limit, headers over its limits, a malformed chunked body (parsed
+while Flask reads it, so it was a 500). Each answer is the right 4xx with
 `{"error": ..., "detail": ...}`, the shape of the Flask app's errors (api/errors.py).
 """
 
@@ -128,6 +129,18 @@ CASES = {
         + b"\r\n",
         431,
         "request_header_fields_too_large",
+    ),
+    # gunicorn parses a chunked body while Flask reads it: its error reached Flask as a 500.
+    "bad chunk size": (
+        b"POST /v1/comments HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        400,
+        "bad_request",
+    ),
+    "chunk without its terminator": (
+        b"POST /v1/comments HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"2\r\n{}XX0\r\n\r\n",
+        400,
+        "bad_request",
     ),
 }
 
