@@ -84,6 +84,8 @@ class Settings:
     # those models' Linear layers are dynamically quantized to int8 after loading.
     transformers_int8: str = ""
     secret_key: str = DEV_SECRET_KEY
+    # VIGIE_SECRET_KEY_PREVIOUS: sessions and CSRF tokens it signed stay valid while rotating.
+    secret_key_previous: str | None = None
     claim_lease_s: float = 300.0
     # Crisis alerts (alerts/): Slack, routing, timings, topics.
     slack_bot_token: str | None = None
@@ -191,6 +193,7 @@ class Settings:
             language_weights=_language_weights(environ),
             transformers_int8=_int8_models(environ),
             secret_key=_secret(environ, "VIGIE_SECRET_KEY") or DEV_SECRET_KEY,
+            secret_key_previous=_previous_secret(environ, "VIGIE_SECRET_KEY"),
             claim_lease_s=_float(environ, "VIGIE_CLAIM_LEASE", 300.0),
             slack_bot_token=_secret(environ, "SLACK_BOT_TOKEN"),
             slack_signing_secret=_secret(environ, "SLACK_SIGNING_SECRET"),
@@ -269,11 +272,15 @@ def _strong_enough(settings: Settings) -> None:
     """Production refuses the development session key and guessable secrets."""
     if settings.secret_key == DEV_SECRET_KEY:
         raise SettingsError(f"VIGIE_SECRET_KEY: production needs its own session key ({_MAKE_ONE})")
-    if len(settings.secret_key) < MIN_SESSION_KEY_CHARS:
-        raise SettingsError(
-            f"VIGIE_SECRET_KEY: production needs at least {MIN_SESSION_KEY_CHARS} characters"
-            f" ({_MAKE_ONE})"
-        )
+    for variable, key in (
+        ("VIGIE_SECRET_KEY", settings.secret_key),
+        ("VIGIE_SECRET_KEY_PREVIOUS", settings.secret_key_previous),
+    ):
+        if key is not None and len(key) < MIN_SESSION_KEY_CHARS:
+            raise SettingsError(
+                f"{variable}: production needs at least {MIN_SESSION_KEY_CHARS} characters"
+                f" ({_MAKE_ONE})"
+            )
     for name, source in settings.sources.items():
         key = f"VIGIE_SOURCE_{name.upper().replace('-', '_')}_SECRET"
         for variable, secret in ((key, source.secret), (f"{key}_PREVIOUS", source.previous_secret)):

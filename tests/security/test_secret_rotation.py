@@ -205,3 +205,62 @@ def test_a_previous_secret_can_come_from_a_file(tmp_path: Path) -> None:
     assert Settings.from_env({"VIGIE_SOURCES": "acme", "VIGIE_SOURCE_ACME_SECRET": "new"}).sources[
         "acme"
     ].secrets == ("new",)
+
+
+SESSION_OLD, SESSION_NEW = "o" * 32, "n" * 32
+
+
+def _pages(tmp_path: Path, **keys: str) -> Iterator[FlaskClient]:
+    settings = make_settings(tmp_path, **keys)
+    migrate.upgrade(settings.database_url)
+    runtime = Runtime(settings)
+    app = create_app(runtime=runtime)
+    app.config["TESTING"] = True
+    yield app.test_client()
+    runtime.close()
+
+
+def test_moderators_stay_logged_in_while_the_session_key_is_rotated(tmp_path: Path) -> None:
+    """VIGIE_SECRET_KEY_PREVIOUS: sessions and open pages' CSRF tokens outlive the restart."""
+    from tests.queue.conftest import add_user
+    from tests.queue.test_pages import csrf, log_in
+
+    before = _pages(tmp_path, VIGIE_SECRET_KEY=SESSION_OLD)
+    client = next(before)
+    with Runtime(make_settings(tmp_path)).sessions() as session:
+        add_user(session, "mia")
+        session.commit()
+    log_in(client, "mia")
+    token = csrf(client, "/queue")  # a form on a page left open across the restart
+    cookie = client.get_cookie("vigie_session")
+    assert cookie is not None
+    next(before, None)
+
+    rotating = _pages(tmp_path, VIGIE_SECRET_KEY=SESSION_NEW, VIGIE_SECRET_KEY_PREVIOUS=SESSION_OLD)
+    client = next(rotating)
+    client.set_cookie("vigie_session", cookie.value)
+    assert client.get("/queue").status_code == 200
+    answer = client.post("/logout", data={"csrf_token": token})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    next(rotating, None)
+
+    # Without the previous key the same cookie is a stranger's: back to the login page.
+    rotated = _pages(tmp_path, VIGIE_SECRET_KEY=SESSION_NEW)
+    client = next(rotated)
+    client.set_cookie("vigie_session", cookie.value)
+    assert client.get("/queue").headers["Location"].startswith("/login")
+    next(rotated, None)
+
+
+def test_the_previous_session_key_is_checked_at_start_up() -> None:
+    environ = {
+        "VIGIE_ENV": "production",
+        "VIGIE_SOURCES": "acme",
+        "VIGIE_SOURCE_ACME_SECRET": "s" * 16,
+        "VIGIE_SECRET_KEY": SESSION_NEW,
+    }
+    with pytest.raises(SettingsError, match="VIGIE_SECRET_KEY_PREVIOUS: production needs"):
+        Settings.from_env({**environ, "VIGIE_SECRET_KEY_PREVIOUS": "short"})
+    with pytest.raises(SettingsError, match="VIGIE_SECRET_KEY_PREVIOUS: set only while rotating"):
+        Settings.from_env({"VIGIE_SECRET_KEY_PREVIOUS": SESSION_OLD})
+    assert Settings.from_env({**environ, "VIGIE_SECRET_KEY_PREVIOUS": SESSION_OLD})
