@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,13 +45,26 @@ class _FixedClock:
 
 
 def verify(
-    secret: str, body: bytes, timestamp: str | None, signature: str | None, now: float
+    secret: str | Sequence[str],
+    body: bytes,
+    timestamp: str | None,
+    signature: str | None,
+    now: float,
 ) -> bool:
-    """Slack's v0 signature over the raw body, and a timestamp at most 5 minutes old."""
+    """Slack's v0 signature over the raw body, and a timestamp at most 5 minutes old.
+
+    Several secrets (SLACK_SIGNING_SECRET and, while rotating, SLACK_SIGNING_SECRET_PREVIOUS):
+    each is checked (slack_sdk compares in constant time), even after one matched.
+    """
+    secrets = (secret,) if isinstance(secret, str) else tuple(secret)
     try:
-        return SignatureVerifier(secret, _FixedClock(now)).is_valid(body, timestamp, signature)
+        valid = [
+            SignatureVerifier(one, _FixedClock(now)).is_valid(body, timestamp, signature)
+            for one in secrets
+        ]
     except ValueError:  # a timestamp that is not a number
         return False
+    return any(valid)
 
 
 def parse_click(body: bytes) -> Click:

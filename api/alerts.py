@@ -26,7 +26,7 @@ bp = Blueprint("alerts", __name__)
 def slack_interactions() -> ResponseReturnValue:
     """A button click: verify Slack's signature and timestamp, record it, answer at once."""
     rt = runtime()
-    secret = rt.settings.slack_signing_secret
+    secret = rt.settings.slack_signing_secrets  # and SLACK_SIGNING_SECRET_PREVIOUS, rotating
     if not secret:
         raise ApiError(
             404, "not_found", "Slack interactions are not configured (SLACK_SIGNING_SECRET)"

@@ -58,8 +58,14 @@ def _load_rules(runtime: Runtime) -> None:
 
 def _sessions(app: Flask, settings: Settings) -> None:
     """Signed session cookies for the moderators' pages."""
+    # While VIGIE_SECRET_KEY is rotated, what the previous key signed stays valid: sessions
+    # (Flask's fallbacks) and the CSRF tokens of pages already open (itsdangerous signs with
+    # the last key of a list and accepts any).
+    previous = [settings.secret_key_previous] if settings.secret_key_previous else []
     app.config.update(
         SECRET_KEY=settings.secret_key,
+        SECRET_KEY_FALLBACKS=previous,
+        WTF_CSRF_SECRET_KEY=[*previous, settings.secret_key],
         SESSION_COOKIE_NAME="vigie_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

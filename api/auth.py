@@ -29,7 +29,8 @@ def signed_source(signed: bytes) -> str:
     source = sources.get(name)
     # An unknown name is checked against a secret no one has: the same answers as a wrong
     # secret (missing, stale or not matching), so they do not reveal which names exist.
-    secret = source.secret if source is not None else secrets.token_hex(32)
+    # A source rotating its secret has two (VIGIE_SOURCE_<NAME>_SECRET_PREVIOUS): either signs.
+    secret = source.secrets if source is not None else secrets.token_hex(32)
     try:
         verify_vigie_signature(
             secret,

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
+from gunicorn.http.errors import ParseException as MalformedHTTP
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -46,6 +47,13 @@ def register(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> ResponseReturnValue:
         code = (exc.name or "error").lower().replace(" ", "_")
         return error_response(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(MalformedHTTP)
+    def _malformed_body(exc: MalformedHTTP) -> ResponseReturnValue:
+        # gunicorn parses a chunked body only as the view reads it (a bad chunk size...), so
+        # its parse error surfaces here rather than in its worker (api/gunicorn_worker.py).
+        log.warning("malformed request body", extra={"error": type(exc).__name__})
+        return error_response(400, "bad_request", f"malformed request body: {str(exc)[:200]}")
 
     @app.errorhandler(OperationalError)
     def _database_down(exc: OperationalError) -> ResponseReturnValue:

@@ -26,10 +26,17 @@ def healthz() -> ResponseReturnValue:
 
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
-    """Database, broker and a valid rules version (503 naming what is not), plus detail."""
+    """Database and a valid rules version (503 naming what is not), the broker, plus detail.
+
+    The broker down is `degraded`, still 200: the webhooks keep answering 202 (the comments
+    are committed before the enqueue, which fails quietly; rate limits count in the database),
+    and beat's sweep enqueues what waits once it is back. A load balancer taking every web
+    process out of rotation (they share the broker) would refuse those comments instead.
+    """
     rt = runtime()
     checks: dict[str, Any] = {}
     detail: dict[str, Any] = {}
+    degraded: dict[str, str] = {}
     try:
         with rt.sessions() as session:
             session.execute(text("SELECT 1"))
@@ -50,6 +57,10 @@ def readyz() -> ResponseReturnValue:
         checks["broker"] = "ok"
     except Exception as exc:
         checks["broker"] = f"unreachable: {type(exc).__name__}"
+        degraded["broker"] = (
+            "webhooks still store comments (202); scoring, callbacks and alerts wait until the"
+            " broker is back"
+        )
     try:
         book = rt.rulebook
         detail["rules"] = {"version": book.version, "files": list(book.files)}
@@ -59,6 +70,9 @@ def readyz() -> ResponseReturnValue:
     except Exception as exc:  # no version of the rules ever loaded: nothing can be decided
         detail["rules"] = {"error": str(exc)}
         checks["rules"] = "no valid rules (see detail)"
-    ready = all(v == "ok" for v in checks.values())
-    body = {"status": "ready" if ready else "unavailable", "checks": checks, "detail": detail}
+    ready = all(v == "ok" for name, v in checks.items() if name not in degraded)
+    if degraded:
+        detail["degraded"] = degraded
+    status = "unavailable" if not ready else "degraded" if degraded else "ready"
+    body = {"status": status, "checks": checks, "detail": detail}
     return jsonify(body), 200 if ready else 503

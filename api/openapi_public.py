@@ -229,9 +229,9 @@ def paths() -> dict[str, Any]:
         },
         "/readyz": {
             "get": {
-                "summary": "Readiness: database and broker, with operational detail",
+                "summary": "Readiness: database, rules and broker, with operational detail",
                 "responses": {
-                    "200": _json("ready", {"type": "object"}),
+                    "200": _json("ready, or degraded (the broker unreachable)", {"type": "object"}),
                     "503": _json("a dependency is unreachable", {"type": "object"}),
                 },
             }

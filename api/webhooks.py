@@ -75,8 +75,8 @@ def meta_event() -> ResponseReturnValue:
         raise ApiError(404, "not_configured", "Meta webhooks are not configured (META_APP_SECRET)")
     body = _raw_body()
     try:
-        verify_meta_signature(
-            settings.meta_app_secret, body, request.headers.get("X-Hub-Signature-256")
+        verify_meta_signature(  # META_APP_SECRET, and META_APP_SECRET_PREVIOUS while rotating
+            settings.meta_app_secrets, body, request.headers.get("X-Hub-Signature-256")
         )
     except SignatureError as exc:
         raise ApiError(401, "bad_signature", str(exc)) from None

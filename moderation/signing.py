@@ -5,12 +5,17 @@ Vigie's scheme (the same for inbound webhooks and outbound callbacks):
     X-Vigie-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
 
 Several `v1=` values may be sent while a secret is being rotated; one valid value is enough.
+On the receiving side, a source (or Meta) may have several secrets at once while it rotates
+(`VIGIE_SOURCE_<NAME>_SECRET_PREVIOUS`, `META_APP_SECRET_PREVIOUS`): a signature made with any
+of them is valid. Every secret is compared against every value, even after a match, so timing
+tells neither which secret nor which value matched.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 
 
 class SignatureError(ValueError):
@@ -24,9 +29,14 @@ def vigie_signature(secret: str, body: bytes, timestamp: int) -> str:
 
 
 def verify_vigie_signature(
-    secret: str, body: bytes, header: str | None, now: float, tolerance_s: int = 300
+    secret: str | Sequence[str],
+    body: bytes,
+    header: str | None,
+    now: float,
+    tolerance_s: int = 300,
 ) -> None:
-    """Raise SignatureError unless `header` signs `body` with `secret` within the tolerance."""
+    """Raise SignatureError unless `header` signs `body` with `secret` (or one of several
+    secrets) within the tolerance."""
     if not header:
         raise SignatureError("missing X-Vigie-Signature header")
     timestamp: int | None = None
@@ -45,9 +55,12 @@ def verify_vigie_signature(
     # Integer arithmetic: a 300-digit timestamp is stale, not a float overflow.
     if abs(int(now) - timestamp) > tolerance_s:
         raise SignatureError(f"X-Vigie-Signature: timestamp is more than {tolerance_s}s from now")
-    expected = vigie_signature(secret, body, timestamp).split("v1=", 1)[1]
-    # Compare every candidate so timing does not tell which one was close.
-    valid = [hmac.compare_digest(expected, c) for c in candidates]
+    expected = [
+        vigie_signature(one, body, timestamp).split("v1=", 1)[1] for one in _secrets(secret)
+    ]
+    # Compare every candidate with every secret's signature so timing does not tell which
+    # one was close.
+    valid = [hmac.compare_digest(e, c) for e in expected for c in candidates]
     if not any(valid):
         raise SignatureError("X-Vigie-Signature: signature does not match the body")
 
@@ -56,9 +69,18 @@ def meta_signature(app_secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def verify_meta_signature(app_secret: str, body: bytes, header: str | None) -> None:
-    """Raise SignatureError unless `header` is Meta's X-Hub-Signature-256 of `body`."""
+def verify_meta_signature(app_secret: str | Sequence[str], body: bytes, header: str | None) -> None:
+    """Raise SignatureError unless `header` is Meta's X-Hub-Signature-256 of `body` (with the
+    app secret, or one of several while it is rotated)."""
     if not header or not header.startswith("sha256="):
         raise SignatureError("missing or malformed X-Hub-Signature-256 header")
-    if not hmac.compare_digest(meta_signature(app_secret, body), header):
+    valid = [hmac.compare_digest(meta_signature(one, body), header) for one in _secrets(app_secret)]
+    if not any(valid):
         raise SignatureError("X-Hub-Signature-256: signature does not match the body")
+
+
+def _secrets(secret: str | Sequence[str]) -> tuple[str, ...]:
+    found = (secret,) if isinstance(secret, str) else tuple(secret)
+    if not found:  # no secret would make every signature fail quietly: a programming error
+        raise ValueError("no secret to check the signature against")
+    return found

@@ -119,7 +119,8 @@ def run(workers: int) -> None:
     bind = f"{settings.host}:{settings.port}"
     commands = {
         "web": [python, "-m", "gunicorn", "-b", bind, "-w", "2", "--threads", "4", "--access-logfile", "-",
-                "--no-control-socket", "api.wsgi:app"],
+                "--worker-class", "api.gunicorn_worker.JsonErrorWorker", "--no-control-socket",
+                "api.wsgi:app"],
         "worker": [python, "-m", "celery", "-A", "workers.main", "worker", "-c", str(workers),
                    "--loglevel", settings.log_level, "-n", "vigie@%h"],
         "beat": [python, "-m", "celery", "-A", "workers.main", "beat", "--loglevel", "WARNING"],

@@ -27,11 +27,21 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """A system allowed to push comments, with its signing secret and optional callback."""
+    """A system allowed to push comments, with its signing secret and optional callback.
+
+    `previous_secret` (VIGIE_SOURCE_<NAME>_SECRET_PREVIOUS) is still accepted on inbound
+    requests while the source rotates to `secret`; callbacks are signed with `secret`.
+    """
 
     name: str
     secret: str
     callback_url: str | None = None
+    previous_secret: str | None = None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret an inbound signature may use: the current one first."""
+        return accepted_secrets(self.secret, self.previous_secret)
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,8 @@ class Settings:
     sentry_dsn: str | None = None
     sources: Mapping[str, Source] = field(default_factory=dict)
     meta_app_secret: str | None = None
+    # META_APP_SECRET_PREVIOUS: still accepted on X-Hub-Signature-256 while rotating.
+    meta_app_secret_previous: str | None = None
     meta_verify_token: str | None = None
     meta_callback_url: str | None = None
     rules_dir: Path | None = None
@@ -72,10 +84,13 @@ class Settings:
     # those models' Linear layers are dynamically quantized to int8 after loading.
     transformers_int8: str = ""
     secret_key: str = DEV_SECRET_KEY
+    # VIGIE_SECRET_KEY_PREVIOUS: sessions and CSRF tokens it signed stay valid while rotating.
+    secret_key_previous: str | None = None
     claim_lease_s: float = 300.0
     # Crisis alerts (alerts/): Slack, routing, timings, topics.
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
+    slack_signing_secret_previous: str | None = None  # still accepted while rotating
     slack_api_url: str | None = None  # tests point this at a fake Slack server
     alert_channels: Mapping[str, str] = field(default_factory=dict)
     alert_oncall_group: str | None = None
@@ -113,6 +128,15 @@ class Settings:
     def uses_embedded_broker(self) -> bool:
         return self.broker_url.startswith("sqla+")
 
+    @property
+    def meta_app_secrets(self) -> tuple[str, ...]:
+        """Secrets an X-Hub-Signature-256 may use (none: Meta webhooks are not configured)."""
+        return accepted_secrets(self.meta_app_secret, self.meta_app_secret_previous)
+
+    @property
+    def slack_signing_secrets(self) -> tuple[str, ...]:
+        return accepted_secrets(self.slack_signing_secret, self.slack_signing_secret_previous)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Build settings from an environment mapping; raise SettingsError naming the bad variable."""
@@ -146,6 +170,7 @@ class Settings:
             sentry_dsn=_secret(environ, "SENTRY_DSN"),
             sources=sources,
             meta_app_secret=_secret(environ, "META_APP_SECRET"),
+            meta_app_secret_previous=_previous_secret(environ, "META_APP_SECRET"),
             meta_verify_token=_secret(environ, "META_VERIFY_TOKEN"),
             meta_callback_url=_url(environ, "META_CALLBACK_URL"),
             rules_dir=Path(rules_dir) if rules_dir else None,
@@ -168,9 +193,11 @@ class Settings:
             language_weights=_language_weights(environ),
             transformers_int8=_int8_models(environ),
             secret_key=_secret(environ, "VIGIE_SECRET_KEY") or DEV_SECRET_KEY,
+            secret_key_previous=_previous_secret(environ, "VIGIE_SECRET_KEY"),
             claim_lease_s=_float(environ, "VIGIE_CLAIM_LEASE", 300.0),
             slack_bot_token=_secret(environ, "SLACK_BOT_TOKEN"),
             slack_signing_secret=_secret(environ, "SLACK_SIGNING_SECRET"),
+            slack_signing_secret_previous=_previous_secret(environ, "SLACK_SIGNING_SECRET"),
             slack_api_url=_url(environ, "SLACK_API_URL"),
             alert_channels=_alert_channels(environ),
             alert_oncall_group=environ.get("VIGIE_ALERT_ONCALL_GROUP") or None,
@@ -245,18 +272,23 @@ def _strong_enough(settings: Settings) -> None:
     """Production refuses the development session key and guessable secrets."""
     if settings.secret_key == DEV_SECRET_KEY:
         raise SettingsError(f"VIGIE_SECRET_KEY: production needs its own session key ({_MAKE_ONE})")
-    if len(settings.secret_key) < MIN_SESSION_KEY_CHARS:
-        raise SettingsError(
-            f"VIGIE_SECRET_KEY: production needs at least {MIN_SESSION_KEY_CHARS} characters"
-            f" ({_MAKE_ONE})"
-        )
-    for name, source in settings.sources.items():
-        if len(source.secret) < MIN_SOURCE_SECRET_CHARS:
-            key = f"VIGIE_SOURCE_{name.upper().replace('-', '_')}_SECRET"
+    for variable, key in (
+        ("VIGIE_SECRET_KEY", settings.secret_key),
+        ("VIGIE_SECRET_KEY_PREVIOUS", settings.secret_key_previous),
+    ):
+        if key is not None and len(key) < MIN_SESSION_KEY_CHARS:
             raise SettingsError(
-                f"{key}: production needs at least {MIN_SOURCE_SECRET_CHARS} characters"
+                f"{variable}: production needs at least {MIN_SESSION_KEY_CHARS} characters"
                 f" ({_MAKE_ONE})"
             )
+    for name, source in settings.sources.items():
+        key = f"VIGIE_SOURCE_{name.upper().replace('-', '_')}_SECRET"
+        for variable, secret in ((key, source.secret), (f"{key}_PREVIOUS", source.previous_secret)):
+            if secret is not None and len(secret) < MIN_SOURCE_SECRET_CHARS:
+                raise SettingsError(
+                    f"{variable}: production needs at least {MIN_SOURCE_SECRET_CHARS} characters"
+                    f" ({_MAKE_ONE})"
+                )
 
 
 def _database_url(url: str) -> str:
@@ -295,6 +327,25 @@ def _secret(environ: Mapping[str, str], name: str) -> str | None:
     return environ.get(name) or None
 
 
+def accepted_secrets(current: str | None, previous: str | None) -> tuple[str, ...]:
+    """The secrets inbound signatures are checked against: current first, then previous."""
+    return tuple(dict.fromkeys(s for s in (current, previous) if s))
+
+
+def _previous_secret(environ: Mapping[str, str], name: str) -> str | None:
+    """NAME_PREVIOUS (or NAME_PREVIOUS_FILE): the secret being rotated out, still accepted.
+
+    Only with NAME itself: a previous secret alone would be the only one accepted, and the
+    variable's name would say the opposite.
+    """
+    previous = _secret(environ, f"{name}_PREVIOUS")
+    if previous is not None and _secret(environ, name) is None:
+        raise SettingsError(
+            f"{name}_PREVIOUS: set only while rotating, together with {name} (the new secret)"
+        )
+    return previous
+
+
 def _sources(environ: Mapping[str, str], env: str) -> dict[str, Source]:
     names = [n.strip() for n in environ.get("VIGIE_SOURCES", "").split(",") if n.strip()]
     if not names and env != "production":
@@ -307,7 +358,12 @@ def _sources(environ: Mapping[str, str], env: str) -> dict[str, Source]:
         secret = _secret(environ, f"{key}_SECRET")
         if not secret:
             raise SettingsError(f"{key}_SECRET: missing secret for source {name!r}")
-        sources[name] = Source(name, secret, _url(environ, f"{key}_CALLBACK_URL"))
+        sources[name] = Source(
+            name,
+            secret,
+            _url(environ, f"{key}_CALLBACK_URL"),
+            _previous_secret(environ, f"{key}_SECRET"),
+        )
     return sources
 
 

@@ -118,7 +118,8 @@ class Stack:
         proc = self._start(
             "web",
             [PYTHON, "-m", "gunicorn", "-b", f"127.0.0.1:{self.port}", "-w", "2",
-             "--threads", "4", "--timeout", "30", "--no-control-socket", "api.wsgi:app"],
+             "--threads", "4", "--timeout", "30", "--no-control-socket",
+             "--worker-class", "api.gunicorn_worker.JsonErrorWorker", "api.wsgi:app"],
         )  # fmt: skip
         wait_for(
             lambda: requests.get(f"{self.url}/healthz", timeout=2).ok or not proc.alive(),

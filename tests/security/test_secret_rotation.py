@@ -1,0 +1,266 @@
+"""Rotating an inbound signing secret without a window of 401s.
+
+A source's secret (VIGIE_SOURCE_<NAME>_SECRET), Meta's app secret and Slack's signing secret
+each take a `_PREVIOUS` companion while they are rotated: requests signed with either are
+accepted, anything else is refused as before (401, same message), and the checks stay
+constant-time (every secret compared, even after a match).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from flask.testing import FlaskClient
+
+from api.app import create_app
+from moderation import signing
+from moderation.signing import SignatureError, meta_signature, vigie_signature
+from tests.conftest import make_settings
+from tests.support import comment, facebook_feed, meta_headers, signed, signed_get
+from vigie import migrate
+from vigie.runtime import Runtime
+from vigie.settings import Settings, SettingsError
+
+NEW, OLD, WRONG = "new-secret-0123456789", "old-secret-0123456789", "wrong-secret-0123456789"
+META_NEW, META_OLD = "meta-new-secret", "meta-old-secret"
+SLACK_NEW, SLACK_OLD = "slack-new-secret", "slack-old-secret"
+NOW = 1_764_000_000
+
+
+@pytest.fixture
+def rotating(tmp_path: Path) -> Iterator[tuple[FlaskClient, Runtime]]:
+    """acme, Meta and Slack each mid-rotation: the new secret set, the old one as _PREVIOUS."""
+    settings = make_settings(
+        tmp_path,
+        VIGIE_SOURCE_ACME_SECRET=NEW,
+        VIGIE_SOURCE_ACME_SECRET_PREVIOUS=OLD,
+        META_APP_SECRET=META_NEW,
+        META_APP_SECRET_PREVIOUS=META_OLD,
+        SLACK_SIGNING_SECRET=SLACK_NEW,
+        SLACK_SIGNING_SECRET_PREVIOUS=SLACK_OLD,
+        VIGIE_ENQUEUE_WAIT=0,
+    )
+    migrate.upgrade(settings.database_url)
+    runtime = Runtime(settings)
+    yield create_app(runtime=runtime).test_client(), runtime
+    runtime.close()
+
+
+def test_a_source_signing_with_the_old_or_the_new_secret_is_accepted(
+    rotating: tuple[FlaskClient, Runtime],
+) -> None:
+    client, _ = rotating
+    for n, secret in enumerate((OLD, NEW)):
+        body, headers = signed(comment(f"c{n}"), secret=secret)
+        answer = client.post("/v1/comments", data=body, headers=headers)
+        assert answer.status_code == 202, (secret, answer.json)
+        path = f"/v1/comments/x/c{n}"
+        assert client.get(path, headers=signed_get(path, secret=secret)).status_code == 200
+    # Both values in one header (the source signs with both while it switches) is fine too.
+    body = json.dumps(comment("c2")).encode()
+    both = (
+        f"{vigie_signature(OLD, body, int(time.time()))},v1="
+        + vigie_signature(NEW, body, int(time.time())).split("v1=")[1]
+    )
+    headers = {"X-Vigie-Source": "acme", "X-Vigie-Signature": both}
+    assert client.post("/v1/comments", data=body, headers=headers).status_code == 202
+
+
+def test_a_wrong_secret_is_still_refused_with_the_same_message(
+    rotating: tuple[FlaskClient, Runtime],
+) -> None:
+    client, _ = rotating
+    body, headers = signed(comment("c9"), secret=WRONG)
+    answer = client.post("/v1/comments", data=body, headers=headers)
+    assert answer.status_code == 401
+    assert answer.json == {
+        "error": "bad_signature",
+        "detail": "X-Vigie-Signature: signature does not match the body"
+        " (check X-Vigie-Source and that source's secret)",
+    }
+    # Another source's secret does not open acme, nor acme's previous secret another source.
+    body, headers = signed(comment("c9"), secret=OLD, source="other")
+    assert client.post("/v1/comments", data=body, headers=headers).status_code == 401
+
+
+def test_meta_posts_signed_with_the_old_or_the_new_app_secret_are_accepted(
+    rotating: tuple[FlaskClient, Runtime],
+) -> None:
+    client, _ = rotating
+    for n, secret in enumerate((META_OLD, META_NEW)):
+        body = json.dumps(facebook_feed((f"1000_{n}", "Bonjour"))).encode()
+        answer = client.post("/v1/webhooks/meta", data=body, headers=meta_headers(body, secret))
+        assert answer.status_code == 200, (secret, answer.json)
+        assert answer.json["stored"] == 1
+    body = json.dumps(facebook_feed(("1000_9", "Bonjour"))).encode()
+    answer = client.post("/v1/webhooks/meta", data=body, headers=meta_headers(body, WRONG))
+    assert answer.status_code == 401
+    assert answer.json == {
+        "error": "bad_signature",
+        "detail": "X-Hub-Signature-256: signature does not match the body",
+    }
+
+
+def _slack_click(client: FlaskClient, secret: str) -> int:
+    """A click with a payload Vigie does not understand: 400 past the signature, 401 before."""
+    body = urllib.parse.urlencode({"payload": json.dumps({"type": "nothing"})}).encode()
+    ts = str(int(time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+    headers = {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    return client.post("/slack/interactions", data=body, headers=headers).status_code
+
+
+def test_slack_clicks_signed_with_the_old_or_the_new_signing_secret_are_accepted(
+    rotating: tuple[FlaskClient, Runtime],
+) -> None:
+    client, _ = rotating
+    assert _slack_click(client, SLACK_OLD) == 400
+    assert _slack_click(client, SLACK_NEW) == 400
+    assert _slack_click(client, WRONG) == 401
+
+
+def test_callbacks_are_signed_with_the_new_secret(rotating: tuple[FlaskClient, Runtime]) -> None:
+    _, runtime = rotating
+    assert runtime.secret("acme") == NEW
+    assert runtime.secret("meta") == META_NEW
+
+
+def _spy() -> mock.MagicMock:
+    return mock.patch.object(
+        signing.hmac, "compare_digest", autospec=True, side_effect=hmac.compare_digest
+    )
+
+
+def test_every_secret_is_compared_in_constant_time_even_after_a_match() -> None:
+    good = vigie_signature("old", b"{}", NOW).split("v1=")[1]
+    with _spy() as spy:
+        signing.verify_vigie_signature(("new", "old"), b"{}", f"t={NOW},v1={good}", NOW)
+    assert spy.call_count == 2  # the new secret's signature, then the old one's: no shortcut
+    with _spy() as spy:
+        signing.verify_meta_signature(("a", "b"), b"{}", meta_signature("a", b"{}"))
+    assert spy.call_count == 2
+    with pytest.raises(SignatureError, match="does not match the body"):
+        signing.verify_vigie_signature(("new", "old"), b"{}", f"t={NOW},v1={'0' * 64}", NOW)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"VIGIE_SOURCES": "acme", "VIGIE_SOURCE_ACME_SECRET_PREVIOUS": "x"},
+            "VIGIE_SOURCE_ACME_SECRET: missing secret",
+        ),
+        (
+            {"META_APP_SECRET_PREVIOUS": "x"},
+            "META_APP_SECRET_PREVIOUS: set only while rotating, together with META_APP_SECRET",
+        ),
+        (
+            {"SLACK_SIGNING_SECRET_PREVIOUS": "x"},
+            "SLACK_SIGNING_SECRET_PREVIOUS: set only while rotating, together with",
+        ),
+        (
+            {
+                "VIGIE_ENV": "production",
+                "VIGIE_SECRET_KEY": "k" * 32,
+                "VIGIE_SOURCES": "acme",
+                "VIGIE_SOURCE_ACME_SECRET": "s" * 16,
+                "VIGIE_SOURCE_ACME_SECRET_PREVIOUS": "short",
+            },
+            "VIGIE_SOURCE_ACME_SECRET_PREVIOUS: production needs at least 16 characters",
+        ),
+    ],
+    ids=["source-without-secret", "meta-without-secret", "slack-without-secret", "short"],
+)
+def test_a_previous_secret_is_checked_at_start_up(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(environ)
+
+
+def test_a_previous_secret_can_come_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "old"
+    path.write_text("from-the-file\n")
+    settings = Settings.from_env(
+        {
+            "VIGIE_SOURCES": "acme",
+            "VIGIE_SOURCE_ACME_SECRET": "new",
+            "VIGIE_SOURCE_ACME_SECRET_PREVIOUS_FILE": str(path),
+            "META_APP_SECRET": "m",
+            "META_APP_SECRET_PREVIOUS_FILE": str(path),
+        }
+    )
+    assert settings.sources["acme"].secrets == ("new", "from-the-file")
+    assert settings.meta_app_secrets == ("m", "from-the-file")
+    assert Settings.from_env({"VIGIE_SOURCES": "acme", "VIGIE_SOURCE_ACME_SECRET": "new"}).sources[
+        "acme"
+    ].secrets == ("new",)
+
+
+SESSION_OLD, SESSION_NEW = "o" * 32, "n" * 32
+
+
+def _pages(tmp_path: Path, **keys: str) -> Iterator[FlaskClient]:
+    settings = make_settings(tmp_path, **keys)
+    migrate.upgrade(settings.database_url)
+    runtime = Runtime(settings)
+    app = create_app(runtime=runtime)
+    app.config["TESTING"] = True
+    yield app.test_client()
+    runtime.close()
+
+
+def test_moderators_stay_logged_in_while_the_session_key_is_rotated(tmp_path: Path) -> None:
+    """VIGIE_SECRET_KEY_PREVIOUS: sessions and open pages' CSRF tokens outlive the restart."""
+    from tests.queue.conftest import add_user
+    from tests.queue.test_pages import csrf, log_in
+
+    before = _pages(tmp_path, VIGIE_SECRET_KEY=SESSION_OLD)
+    client = next(before)
+    with Runtime(make_settings(tmp_path)).sessions() as session:
+        add_user(session, "mia")
+        session.commit()
+    log_in(client, "mia")
+    token = csrf(client, "/queue")  # a form on a page left open across the restart
+    cookie = client.get_cookie("vigie_session")
+    assert cookie is not None
+    next(before, None)
+
+    rotating = _pages(tmp_path, VIGIE_SECRET_KEY=SESSION_NEW, VIGIE_SECRET_KEY_PREVIOUS=SESSION_OLD)
+    client = next(rotating)
+    client.set_cookie("vigie_session", cookie.value)
+    assert client.get("/queue").status_code == 200
+    answer = client.post("/logout", data={"csrf_token": token})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    next(rotating, None)
+
+    # Without the previous key the same cookie is a stranger's: back to the login page.
+    rotated = _pages(tmp_path, VIGIE_SECRET_KEY=SESSION_NEW)
+    client = next(rotated)
+    client.set_cookie("vigie_session", cookie.value)
+    assert client.get("/queue").headers["Location"].startswith("/login")
+    next(rotated, None)
+
+
+def test_the_previous_session_key_is_checked_at_start_up() -> None:
+    environ = {
+        "VIGIE_ENV": "production",
+        "VIGIE_SOURCES": "acme",
+        "VIGIE_SOURCE_ACME_SECRET": "s" * 16,
+        "VIGIE_SECRET_KEY": SESSION_NEW,
+    }
+    with pytest.raises(SettingsError, match="VIGIE_SECRET_KEY_PREVIOUS: production needs"):
+        Settings.from_env({**environ, "VIGIE_SECRET_KEY_PREVIOUS": "short"})
+    with pytest.raises(SettingsError, match="VIGIE_SECRET_KEY_PREVIOUS: set only while rotating"):
+        Settings.from_env({"VIGIE_SECRET_KEY_PREVIOUS": SESSION_OLD})
+    assert Settings.from_env({**environ, "VIGIE_SECRET_KEY_PREVIOUS": SESSION_OLD})
