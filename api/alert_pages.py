@@ -17,7 +17,6 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
 
 from alerts import interactions, outbox, service
 from alerts.lifecycle import FIRING
@@ -42,13 +41,6 @@ def _now() -> datetime:
 def check_csrf() -> None:
     """Every POST to these pages carries the session's CSRF token."""
     current_app.extensions["csrf"].protect()
-
-
-@bp.errorhandler(HTTPException)
-def page_error(exc: HTTPException) -> ResponseReturnValue:
-    return render_template("review/error.html", status=exc.code, message=exc.description), (
-        exc.code or 500
-    )
 
 
 @dataclass(frozen=True)

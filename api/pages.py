@@ -20,6 +20,7 @@ from flask import (
     current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -30,7 +31,6 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
 
 from alerts.models import Incident
 from api.auth import runtime
@@ -108,13 +108,6 @@ def _referring_page() -> str:
     return url_for("pages.queue_page")
 
 
-@bp.errorhandler(HTTPException)
-def page_error(exc: HTTPException) -> ResponseReturnValue:
-    return render_template("review/error.html", status=exc.code, message=exc.description), (
-        exc.code or 500
-    )
-
-
 @bp.get("/")
 def home() -> ResponseReturnValue:
     return redirect(url_for("pages.queue_page"))
@@ -148,11 +141,24 @@ def login() -> ResponseReturnValue:
             session["user_id"] = user_id
             session.permanent = True
             target = request.args.get("next", "")
-            # Only local paths: never redirect to another site after login.
-            if not target.startswith("/") or target.startswith("//"):
+            if not _local_path(target):
                 target = url_for("pages.queue_page")
             return redirect(target)
     return render_template("review/login.html", error=error), 401 if error else 200
+
+
+def _local_path(target: str) -> bool:
+    """Only local paths: never redirect to another site after login.
+
+    Browsers read a backslash as a slash and drop tabs and newlines from a URL: "/" followed by
+    a backslash or a tab, then "/evil.example", leads to another site as "//evil.example" does.
+    """
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in target)
+    )
 
 
 def _login_limits(username: str) -> list[tuple[str, Limit]]:
@@ -218,6 +224,19 @@ def queue_page() -> ResponseReturnValue:
         args=request.args,
         incident=db.get(Incident, int(request.args["incident"])) if filters.since else None,
     )
+
+
+@bp.get("/queue/counts")
+@login_required
+def queue_counts() -> ResponseReturnValue:
+    """The queue page's figures, with its filters, for the page to refresh them in place."""
+    db: Session = g.db
+    now = _now()
+    found = queue.counts(db, filters_from(request.args, db), now)
+    waited = _minutes(now - found.oldest_queued_at) if found.oldest_queued_at else None
+    answer = jsonify({"open": found.open, "claimed": found.claimed, "oldest_wait": waited})
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
 
 
 def _tag_choices(selected: str | None) -> list[str]:
