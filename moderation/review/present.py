@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,16 +69,34 @@ def drivers(scores: dict[str, Any]) -> list[str]:
     ]
 
 
+def _whole(phrase: str) -> str:
+    """A phrase as a pattern that matches it as a whole word: "con" not inside "contrat"."""
+    pattern = re.escape(phrase)
+    if _WORD_CHAR.match(phrase[0]):
+        pattern = r"(?<!\w)" + pattern
+    if _WORD_CHAR.match(phrase[-1]):
+        pattern += r"(?!\w)"
+    return pattern
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
 def highlight(text: str, phrases: Any) -> list[tuple[str, bool]]:
     """Split text into (segment, drove_the_score) parts for the given phrases.
 
-    Without phrases (the comment was not explained) the text comes back whole, unmarked.
+    Phrases are the scorer's words (or sentences) of the text: marked where they stand as whole
+    words, never inside a longer one ("con" is not marked in "connexion"). The text is compared
+    in NFC, as the scorer read it (`clean_text`): an "é" typed as "e" + a combining accent is
+    the same letter. Without phrases (the comment was not explained) the text comes back whole.
     """
     wanted = [p for p in phrases or [] if isinstance(p, str) and p.strip()] if phrases else []
     if not wanted:
         return [(text, False)]
+    text = unicodedata.normalize("NFC", text)
+    wanted = [unicodedata.normalize("NFC", p.strip()) for p in wanted]
     pattern = re.compile(
-        "|".join(re.escape(p) for p in sorted(wanted, key=len, reverse=True)), re.IGNORECASE
+        "|".join(_whole(p) for p in sorted(set(wanted), key=len, reverse=True)), re.IGNORECASE
     )
     parts, last = [], 0
     for match in pattern.finditer(text):
@@ -182,6 +201,7 @@ def _brief(comment: Comment) -> dict[str, Any]:
         "external_id": comment.external_id,
         "author": comment.author_handle or comment.author_id,
         "text": comment.text,
+        "language": comment.language,
         "created_at": comment.created_at.isoformat(),
     }
 
