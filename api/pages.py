@@ -38,7 +38,7 @@ from api.review import enqueue_deliveries, filters_from
 from moderation.review import accounts, queue, stats
 from moderation.review.decide import CORRECTIONS, Choice, ReviewConflict, decide, explain
 from moderation.review.models import AuditEntry, ReviewItem, Role, User, Verdict
-from moderation.review.present import audit_json, item_detail, item_summary
+from moderation.review.present import audit_json, clip, item_detail, item_summary
 from rules.model import RulesError
 from vigie.ratelimit import Limit
 
@@ -106,6 +106,11 @@ def _referring_page() -> str:
     if found.netloc == request.host and found.path.startswith("/") and found.path != "/login":
         return found.path + (f"?{found.query}" if found.query else "")
     return url_for("pages.queue_page")
+
+
+@bp.app_template_filter("clip")
+def clip_filter(text: str, length: int) -> str:
+    return clip(text, length)
 
 
 @bp.get("/")
@@ -347,7 +352,10 @@ def decide_page(item_id: int) -> ResponseReturnValue:
     try:
         verdict = Verdict(form.get("action", ""))
     except ValueError:
-        abort(400)
+        abort(
+            400,
+            f"Unknown action {form.get('action', '')[:40]!r}: approve, remove, escalate or skip.",
+        )
     corrections = tuple(c for c in form.getlist("corrections") if c)
     choice = Choice(verdict, form.get("reason", "").strip() or None, corrections, via="web")
     # The queue's filters, an alert incident's included: the next item comes from the same view.

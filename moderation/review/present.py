@@ -109,6 +109,47 @@ def highlight(text: str, phrases: Any) -> list[tuple[str, bool]]:
     return parts
 
 
+ZWJ = "\u200d"
+LEEWAY = 5  # as Jinja's truncate: a text at most this much longer is shown whole
+
+
+def _extends(ch: str) -> bool:
+    """Whether a character belongs with the one before it (accent, emoji modifier, ...)."""
+    code = ord(ch)
+    return (
+        unicodedata.category(ch) in ("Mn", "Me", "Mc")  # combining accents, keycap
+        or ch == ZWJ
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors (emoji presentation)
+        or 0x1F3FB <= code <= 0x1F3FF  # skin tones
+        or 0xE0020 <= code <= 0xE007F  # tag characters (subdivision flags)
+    )
+
+
+def _regional(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF  # a flag is two of these
+
+
+def clip(text: str, length: int, end: str = "...") -> str:
+    """Jinja's `truncate` (at the last space before `length`) that never cuts a character in two.
+
+    A comment of emoji or decomposed accents with no space early on would otherwise lose half a
+    flag (🇫🇷 is two code points), part of a family emoji joined by ZWJs, or an accent.
+    """
+    if len(text) <= length + LEEWAY:
+        return text
+    cut = max(length - len(end), 1)
+    while cut > 0 and (_extends(text[cut]) or text[cut - 1] == ZWJ):
+        cut -= 1
+    run = 0
+    while run < cut and _regional(text[cut - 1 - run]):
+        run += 1
+    cut -= run % 2  # do not split a pair of regional indicators
+    head = text[:cut]
+    if " " in head.strip():
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip() + end
+
+
 def item_summary(item: ReviewItem) -> dict[str, Any]:
     """The fields a list of items shows."""
     comment, decision = item.comment, item.decision

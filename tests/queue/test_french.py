@@ -87,3 +87,42 @@ def test_the_language_filter_ignores_case_and_spaces(api: FlaskClient, db: Sessi
     page = api.get("/queue?language=FR+").get_data(as_text=True)
     assert "en minuscules" in page and "en majuscules" in page and "in English" not in page
     assert 'value="fr"' in page  # the box shows the filter applied
+
+
+def test_a_long_comment_is_shortened_without_cutting_a_character_in_two() -> None:
+    """Flags are two code points, a family emoji several joined by ZWJs, an NFD "é" two: the
+    queue's 140 characters end between characters as people see them, not inside one."""
+    from moderation.review.present import clip
+
+    flags = clip("🇫🇷" * 100, 140)
+    assert flags.endswith("🇫🇷...") and len(flags.removesuffix("...")) % 2 == 0
+    assert clip("x" + "👨‍👩‍👧" * 40, 140).endswith("👧...")
+    assert not clip("x" + "👨‍👩‍👧" * 40, 140).removesuffix("...").endswith(("👨", "\u200d"))
+    nfd = clip(unicodedata.normalize("NFD", "é" * 200), 140)
+    assert unicodedata.normalize("NFC", nfd.removesuffix("...")) == "é" * 68
+    words = "Ça fait trois semaines que j'attends mon colis et personne ne répond " * 4
+    assert clip(words, 140) == words[:137].rsplit(" ", 1)[0] + "..."  # as Jinja's truncate
+    assert clip("Court et clair 👍", 140) == "Court et clair 👍"
+
+
+def test_the_queue_shows_a_flag_spam_comment_without_half_a_flag(
+    api: FlaskClient, db: Session
+) -> None:
+    add_user(db, "mia")
+    _queued(db, text="🇫🇷" * 100)
+    log_in(api, "mia")
+    page = api.get("/queue").get_data(as_text=True)
+    shown = page.split(' lang="fr">', 1)[1].split("...</a>", 1)[0]
+    assert set(shown) == {"🇫", "🇷"} and shown.count("🇫") == shown.count("🇷")
+
+
+def test_an_unknown_action_posted_to_an_item_says_which(api: FlaskClient, db: Session) -> None:
+    from tests.queue.test_pages import csrf
+
+    add_user(db, "mia")
+    item_id = _queued(db)
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item_id}")
+    answer = api.post(f"/queue/items/{item_id}/decide", data={"csrf_token": token, "action": "ban"})
+    assert answer.status_code == 400
+    assert "Unknown action &#39;ban&#39;: approve, remove, escalate or skip." in answer.text
