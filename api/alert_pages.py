@@ -117,6 +117,8 @@ def add_silence() -> ResponseReturnValue:
         problem = f"No topic {topic[:64]!r} in VIGIE_ALERT_TOPICS."
     elif len(reason) > 500:
         problem = "A reason has at most 500 characters."
+    elif "\x00" in reason:  # PostgreSQL text cannot hold it (a 500)
+        problem = "A reason cannot contain NUL characters."
     hours = _hours(form.get("hours"))
     if problem is None and hours is None:
         problem = f"Hours: a number from 0.25 to {MAX_SILENCE_HOURS}."

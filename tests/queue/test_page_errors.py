@@ -190,3 +190,29 @@ def test_login_never_sends_to_another_site(api: FlaskClient, db: Session, target
         data={"username": "mia", "password": PASSWORD, "csrf_token": csrf(api, "/login")},
     )
     assert answer.headers["Location"] == "/queue"
+
+
+def test_hostile_form_values_on_the_pages_are_never_a_500(
+    hostile_client: tuple[FlaskClient, int],
+) -> None:
+    """NUL characters and odd numbers in the forms: refused in words (a flash), not a 500."""
+    from tests.queue.test_pages import csrf
+
+    client, item_id = hostile_client
+    token = csrf(client, "/alerts")
+    for form in (
+        {"platform": "x", "hours": "4", "reason": "maintenance\x00"},
+        {"platform": "x\x00", "hours": "4"},
+        {"topic": "launch\x00", "hours": "4"},
+        {"hours": "nan"},
+        {"hours": "1e400"},
+    ):
+        answer = client.post("/alerts/silences", data={"csrf_token": token, **form})
+        assert answer.status_code == 302, (form, answer.status_code)
+        assert "Silence not added" in client.get("/alerts").get_data(as_text=True), form
+    token = csrf(client, f"/queue/items/{item_id}")
+    answer = client.post(
+        f"/queue/items/{item_id}/decide",
+        data={"csrf_token": token, "action": "remove", "reason": "insulte\x00"},
+    )
+    assert answer.status_code in (302, 400), answer.status_code
