@@ -17,7 +17,6 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
 
 from alerts import interactions, outbox, service
 from alerts.lifecycle import FIRING
@@ -42,13 +41,6 @@ def _now() -> datetime:
 def check_csrf() -> None:
     """Every POST to these pages carries the session's CSRF token."""
     current_app.extensions["csrf"].protect()
-
-
-@bp.errorhandler(HTTPException)
-def page_error(exc: HTTPException) -> ResponseReturnValue:
-    return render_template("review/error.html", status=exc.code, message=exc.description), (
-        exc.code or 500
-    )
 
 
 @dataclass(frozen=True)
@@ -125,6 +117,8 @@ def add_silence() -> ResponseReturnValue:
         problem = f"No topic {topic[:64]!r} in VIGIE_ALERT_TOPICS."
     elif len(reason) > 500:
         problem = "A reason has at most 500 characters."
+    elif "\x00" in reason:  # PostgreSQL text cannot hold it (a 500)
+        problem = "A reason cannot contain NUL characters."
     hours = _hours(form.get("hours"))
     if problem is None and hours is None:
         problem = f"Hours: a number from 0.25 to {MAX_SILENCE_HOURS}."

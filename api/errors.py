@@ -1,11 +1,16 @@
-"""Every error leaves as JSON: {"error": <short code>, "detail": <what went wrong>, ...}."""
+"""Every error leaves as JSON: {"error": <short code>, "detail": <what went wrong>, ...}.
+
+Except on the moderators' HTML pages (the `pages` and `alert_pages` blueprints): there the same
+error is an HTML page in the app's layout, with the same status, the detail as a sentence and a
+link back. Their few endpoints that scripts call for JSON (`JSON_PAGE_ENDPOINTS`) stay JSON.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, g, jsonify, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from gunicorn.http.errors import ParseException as MalformedHTTP
 from sqlalchemy.exc import OperationalError
@@ -13,6 +18,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+# Blueprints whose routes are HTML pages for people: their errors are pages too.
+HTML_BLUEPRINTS = frozenset({"pages", "alert_pages"})
+# Endpoints of those blueprints that the pages' scripts call and that answer JSON.
+JSON_PAGE_ENDPOINTS = frozenset({"pages.queue_counts"})
 
 
 class ApiError(Exception):
@@ -38,15 +48,70 @@ def error_response(
     return response
 
 
+def wants_html() -> bool:
+    """Whether the request went to one of the moderators' HTML pages."""
+    return request.blueprint in HTML_BLUEPRINTS and request.endpoint not in JSON_PAGE_ENDPOINTS
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", ")")) else text + "."
+
+
+def error_page(status: int, detail: str, retry_after: int | None = None) -> ResponseReturnValue:
+    """The error as a page in the moderators' layout, with a link back to where they were."""
+    if request.blueprint == "alert_pages":
+        back = (url_for("alert_pages.alerts_page"), "Back to the alerts")
+    else:
+        back = (url_for("pages.queue_page"), "Back to the queue")
+    _load_user()
+    html = render_template("review/error.html", status=status, message=_sentence(detail), back=back)
+    headers = {"Retry-After": str(retry_after or 5)} if retry_after or status == 503 else {}
+    return html, status, headers
+
+
+def _load_user() -> None:
+    """The logged-in moderator, for the layout's menu, when the error came before the view.
+
+    (The URL checks run before `login_required` loads the user.)
+    """
+    if g.get("user") is not None or session.get("user_id") is None:
+        return
+    from api.auth import runtime
+    from moderation.review.models import User
+
+    try:
+        with runtime().sessions() as db:
+            user = db.get(User, session["user_id"])
+            if user is not None and user.active:
+                db.expunge(user)
+                g.user = user
+    except Exception:  # the database is down: the page goes without the menu
+        log.debug("no user for the error page", exc_info=True)
+
+
+def respond(
+    status: int, code: str, detail: str, retry_after: int | None = None, **extra: Any
+) -> ResponseReturnValue:
+    """JSON for machines; a page for people on the HTML routes."""
+    if wants_html():
+        try:
+            return error_page(status, detail, retry_after)
+        except Exception:  # the page itself failed (e.g. the layout): the JSON still says why
+            log.exception("error page failed")
+    return error_response(status, code, detail, retry_after, **extra)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> ResponseReturnValue:
-        return error_response(exc.status, exc.code, exc.detail, exc.retry_after, **exc.extra)
+        return respond(exc.status, exc.code, exc.detail, exc.retry_after, **exc.extra)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:
         code = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(exc.code or 500, code, exc.description or exc.name)
+        return respond(exc.code or 500, code, exc.description or exc.name)
 
     @app.errorhandler(MalformedHTTP)
     def _malformed_body(exc: MalformedHTTP) -> ResponseReturnValue:
@@ -58,16 +123,16 @@ def register(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _database_down(exc: OperationalError) -> ResponseReturnValue:
         log.warning("database unavailable", extra={"error": type(exc.orig).__name__})
-        return error_response(503, "unavailable", "the database is unavailable; retry later")
+        return respond(503, "unavailable", "the database is unavailable; retry later")
 
     @app.errorhandler(PoolTimeout)
     def _no_connection(exc: PoolTimeout) -> ResponseReturnValue:
         # Every pooled connection is busy for longer than VIGIE_DB_POOL_TIMEOUT: shed the
         # request rather than keep the caller waiting past its own timeout.
         log.warning("no database connection within the pool timeout")
-        return error_response(503, "overloaded", "too many requests in progress; retry later")
+        return respond(503, "overloaded", "too many requests in progress; retry later")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         log.exception("unhandled error")
-        return error_response(500, "internal_error", "unexpected error; it has been logged")
+        return respond(500, "internal_error", "unexpected error; it has been logged")

@@ -11,6 +11,7 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from api import openapi_public
+from moderation.models import PLATFORMS
 from moderation.review.decide import CORRECTIONS
 from moderation.review.models import Verdict
 
@@ -31,19 +32,37 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
     }
 
 
-_FILTERS = [
-    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-    for name in ("platform", "language", "reason", "tag")
-] + [
-    {
-        "name": "incident",
-        "in": "query",
-        "required": False,
-        "description": "an alert incident's id: its platform (and its watched topic, if any),"
-        " from 15 min before it opened until it was resolved",
-        "schema": {"type": "string"},
-    }
-]
+_FILTERS = (
+    [
+        {
+            "name": "platform",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": list(PLATFORMS)},
+        },
+        {
+            "name": "language",
+            "in": "query",
+            "required": False,
+            "description": "a language code, in any case (fr, FR)",
+            "schema": {"type": "string"},
+        },
+    ]
+    + [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+        for name in ("reason", "tag")
+    ]
+    + [
+        {
+            "name": "incident",
+            "in": "query",
+            "required": False,
+            "description": "an alert incident's id: its platform (and its watched topic, if any),"
+            " from 15 min before it opened until it was resolved",
+            "schema": {"type": "string"},
+        }
+    ]
+)
 _ITEM_ID = {
     "name": "item_id",
     "in": "path",
@@ -53,7 +72,9 @@ _ITEM_ID = {
 _AUTH = {"401": _error("missing, unknown or revoked token"), "403": _error("scope or role")}
 _NO_ITEM = {"404": _error("no such item (or a negative id)")}
 _NO_INCIDENT = {"404": _error("no such alert incident")}
-_BAD_QUERY = {"400": _error("a query parameter is not an integer or is out of range")}
+_BAD_QUERY = {
+    "400": _error("a query parameter is not an integer, is out of range, or an unknown platform")
+}
 
 
 def _op(summary: str, scope: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:

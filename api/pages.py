@@ -20,6 +20,7 @@ from flask import (
     current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -30,7 +31,6 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
 
 from alerts.models import Incident
 from api.auth import runtime
@@ -38,7 +38,7 @@ from api.review import enqueue_deliveries, filters_from
 from moderation.review import accounts, queue, stats
 from moderation.review.decide import CORRECTIONS, Choice, ReviewConflict, decide, explain
 from moderation.review.models import AuditEntry, ReviewItem, Role, User, Verdict
-from moderation.review.present import audit_json, item_detail, item_summary
+from moderation.review.present import audit_json, clip, item_detail, item_summary
 from rules.model import RulesError
 from vigie.ratelimit import Limit
 
@@ -108,11 +108,9 @@ def _referring_page() -> str:
     return url_for("pages.queue_page")
 
 
-@bp.errorhandler(HTTPException)
-def page_error(exc: HTTPException) -> ResponseReturnValue:
-    return render_template("review/error.html", status=exc.code, message=exc.description), (
-        exc.code or 500
-    )
+@bp.app_template_filter("clip")
+def clip_filter(text: str, length: int) -> str:
+    return clip(text, length)
 
 
 @bp.get("/")
@@ -148,11 +146,24 @@ def login() -> ResponseReturnValue:
             session["user_id"] = user_id
             session.permanent = True
             target = request.args.get("next", "")
-            # Only local paths: never redirect to another site after login.
-            if not target.startswith("/") or target.startswith("//"):
+            if not _local_path(target):
                 target = url_for("pages.queue_page")
             return redirect(target)
     return render_template("review/login.html", error=error), 401 if error else 200
+
+
+def _local_path(target: str) -> bool:
+    """Only local paths: never redirect to another site after login.
+
+    Browsers read a backslash as a slash and drop tabs and newlines from a URL: "/" followed by
+    a backslash or a tab, then "/evil.example", leads to another site as "//evil.example" does.
+    """
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in target)
+    )
 
 
 def _login_limits(username: str) -> list[tuple[str, Limit]]:
@@ -218,6 +229,19 @@ def queue_page() -> ResponseReturnValue:
         args=request.args,
         incident=db.get(Incident, int(request.args["incident"])) if filters.since else None,
     )
+
+
+@bp.get("/queue/counts")
+@login_required
+def queue_counts() -> ResponseReturnValue:
+    """The queue page's figures, with its filters, for the page to refresh them in place."""
+    db: Session = g.db
+    now = _now()
+    found = queue.counts(db, filters_from(request.args, db), now)
+    waited = _minutes(now - found.oldest_queued_at) if found.oldest_queued_at else None
+    answer = jsonify({"open": found.open, "claimed": found.claimed, "oldest_wait": waited})
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
 
 
 def _tag_choices(selected: str | None) -> list[str]:
@@ -328,7 +352,10 @@ def decide_page(item_id: int) -> ResponseReturnValue:
     try:
         verdict = Verdict(form.get("action", ""))
     except ValueError:
-        abort(400)
+        abort(
+            400,
+            f"Unknown action {form.get('action', '')[:40]!r}: approve, remove, escalate or skip.",
+        )
     corrections = tuple(c for c in form.getlist("corrections") if c)
     choice = Choice(verdict, form.get("reason", "").strip() or None, corrections, via="web")
     # The queue's filters, an alert incident's included: the next item comes from the same view.

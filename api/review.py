@@ -16,6 +16,7 @@ from alerts.view import LEAD
 from api.auth import runtime
 from api.errors import ApiError
 from api.tokens import bearer_user
+from moderation.models import PLATFORMS
 from moderation.review import queue
 from moderation.review.decide import CORRECTIONS, Choice, ReviewConflict, decide, explain
 from moderation.review.models import AuditEntry, ReviewItem, Verdict
@@ -38,20 +39,32 @@ def filters_from(args: Any, session: Session) -> queue.Filters:
     its topic for an incident on a watched topic. This is where an alert's "review" link points.
     """
     platform, since, until, topic = args.get("platform") or None, None, None, None
+    if platform is not None and platform not in PLATFORMS:
+        raise ApiError(
+            400,
+            "bad_request",
+            f"unknown platform {platform[:40]!r}: the platform filter is one of "
+            f"{', '.join(PLATFORMS)}",
+        )
     raw = args.get("incident")
     if raw:
-        try:
-            incident_id = int(raw)
-        except ValueError:
-            raise ApiError(400, "bad_request", "incident must be an integer") from None
+        # ASCII digits only: int() would also take " 7", "7_0" or "٧".
+        if not (raw.isascii() and raw.isdigit()):
+            raise ApiError(
+                400,
+                "bad_request",
+                f"incident must be an alert incident's number, not {raw[:40]!r}",
+            )
+        incident_id = int(raw)
         incident = session.get(Incident, incident_id) if 0 < incident_id < 2**31 else None
         if incident is None:
-            raise ApiError(404, "not_found", f"no alert incident {raw}")
+            raise ApiError(404, "not_found", f"there is no alert incident #{raw[:20]}")
         platform, since, until = incident.platform, incident.opened_at - LEAD, incident.resolved_at
         topic = incident.topic or None
     return queue.Filters(
         platform=platform,
-        language=args.get("language") or None,
+        # As stored (lower case): "FR " typed in the filter box finds the "fr" items.
+        language=(args.get("language") or "").strip().lower() or None,
         reason=args.get("reason") or None,
         tag=args.get("tag") or None,
         topic=topic,

@@ -88,12 +88,76 @@
     });
   }
 
+  // The queue page's figures, refreshed in place while the tab is visible: a moderator who left
+  // it open sees today's numbers, without a reload that would lose the selected row or focus.
+  // Paused while the tab is hidden; refreshed at once when it shows again. Screen readers hear
+  // a change of the counts once (a polite status), not every poll.
+  function refreshCounts(stats) {
+    var every = Math.max(5, parseFloat(stats.dataset.refresh) || 20) * 1000;
+    var open = document.getElementById("count-open");
+    var claimed = document.getElementById("count-claimed");
+    var oldest = document.getElementById("oldest-wait");
+    var start = document.getElementById("start");
+    var live = document.getElementById("counts-live");
+    var stale = document.getElementById("queue-stale");
+    var loaded = open.textContent + "/" + claimed.textContent;
+    var timer = null;
+    var ended = false;
+
+    function show(data) {
+      var before = open.textContent + "/" + claimed.textContent;
+      var now = data.open + "/" + data.claimed;
+      open.textContent = String(data.open);
+      claimed.textContent = String(data.claimed);
+      oldest.textContent = data.oldest_wait || "\u2014";
+      if (start) start.disabled = !data.open;
+      if (stale) stale.hidden = now === loaded;
+      if (now !== before) {
+        live.textContent = "Queue updated: " + data.open + " waiting, " + data.claimed + " being reviewed.";
+      }
+    }
+
+    function poll() {
+      fetch(stats.dataset.counts, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          // Sent to the login page: the session ended (logged out in another tab).
+          if (response.redirected || response.status === 401 || response.status === 403) {
+            ended = true;
+            pause();
+            live.textContent = "The counts stopped updating: you were logged out. Reload the page to log in again.";
+            return null;
+          }
+          return response.ok ? response.json() : null;  // a hiccup: try again next time
+        })
+        .then(function (data) { if (data) show(data); })
+        .catch(function () { /* offline for a moment: the next poll will tell */ });
+    }
+
+    function pause() {
+      if (timer !== null) clearInterval(timer);
+      timer = null;
+    }
+
+    function resume() {
+      if (ended || timer !== null) return;
+      timer = setInterval(poll, every);
+    }
+
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") pause();
+      else if (!ended) { poll(); resume(); }
+    });
+    if (document.visibilityState !== "hidden") resume();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var rows = Array.prototype.slice.call(document.querySelectorAll("#queue tr.row"));
     select(rows, 0);
     var form = document.getElementById("decide");
     if (form && form.dataset.renew) heartbeat(form);
     if (form && form.dataset.release) releaseOnLeave(form);
+    var stats = document.getElementById("stats");
+    if (stats && stats.dataset.counts) refreshCounts(stats);
   });
 
   document.addEventListener("keydown", function (event) {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,16 +69,34 @@ def drivers(scores: dict[str, Any]) -> list[str]:
     ]
 
 
+def _whole(phrase: str) -> str:
+    """A phrase as a pattern that matches it as a whole word: "con" not inside "contrat"."""
+    pattern = re.escape(phrase)
+    if _WORD_CHAR.match(phrase[0]):
+        pattern = r"(?<!\w)" + pattern
+    if _WORD_CHAR.match(phrase[-1]):
+        pattern += r"(?!\w)"
+    return pattern
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
 def highlight(text: str, phrases: Any) -> list[tuple[str, bool]]:
     """Split text into (segment, drove_the_score) parts for the given phrases.
 
-    Without phrases (the comment was not explained) the text comes back whole, unmarked.
+    Phrases are the scorer's words (or sentences) of the text: marked where they stand as whole
+    words, never inside a longer one ("con" is not marked in "connexion"). The text is compared
+    in NFC, as the scorer read it (`clean_text`): an "é" typed as "e" + a combining accent is
+    the same letter. Without phrases (the comment was not explained) the text comes back whole.
     """
     wanted = [p for p in phrases or [] if isinstance(p, str) and p.strip()] if phrases else []
     if not wanted:
         return [(text, False)]
+    text = unicodedata.normalize("NFC", text)
+    wanted = [unicodedata.normalize("NFC", p.strip()) for p in wanted]
     pattern = re.compile(
-        "|".join(re.escape(p) for p in sorted(wanted, key=len, reverse=True)), re.IGNORECASE
+        "|".join(_whole(p) for p in sorted(set(wanted), key=len, reverse=True)), re.IGNORECASE
     )
     parts, last = [], 0
     for match in pattern.finditer(text):
@@ -88,6 +107,47 @@ def highlight(text: str, phrases: Any) -> list[tuple[str, bool]]:
     if last < len(text):
         parts.append((text[last:], False))
     return parts
+
+
+ZWJ = "\u200d"
+LEEWAY = 5  # as Jinja's truncate: a text at most this much longer is shown whole
+
+
+def _extends(ch: str) -> bool:
+    """Whether a character belongs with the one before it (accent, emoji modifier, ...)."""
+    code = ord(ch)
+    return (
+        unicodedata.category(ch) in ("Mn", "Me", "Mc")  # combining accents, keycap
+        or ch == ZWJ
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors (emoji presentation)
+        or 0x1F3FB <= code <= 0x1F3FF  # skin tones
+        or 0xE0020 <= code <= 0xE007F  # tag characters (subdivision flags)
+    )
+
+
+def _regional(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF  # a flag is two of these
+
+
+def clip(text: str, length: int, end: str = "...") -> str:
+    """Jinja's `truncate` (at the last space before `length`) that never cuts a character in two.
+
+    A comment of emoji or decomposed accents with no space early on would otherwise lose half a
+    flag (🇫🇷 is two code points), part of a family emoji joined by ZWJs, or an accent.
+    """
+    if len(text) <= length + LEEWAY:
+        return text
+    cut = max(length - len(end), 1)
+    while cut > 0 and (_extends(text[cut]) or text[cut - 1] == ZWJ):
+        cut -= 1
+    run = 0
+    while run < cut and _regional(text[cut - 1 - run]):
+        run += 1
+    cut -= run % 2  # do not split a pair of regional indicators
+    head = text[:cut]
+    if " " in head.strip():
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip() + end
 
 
 def item_summary(item: ReviewItem) -> dict[str, Any]:
@@ -182,6 +242,7 @@ def _brief(comment: Comment) -> dict[str, Any]:
         "external_id": comment.external_id,
         "author": comment.author_handle or comment.author_id,
         "text": comment.text,
+        "language": comment.language,
         "created_at": comment.created_at.isoformat(),
     }
 

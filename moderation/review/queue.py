@@ -108,7 +108,8 @@ def _filtered(query: Select, filters: Filters) -> Select:  # type: ignore[type-a
     if filters.platform:
         query = query.where(ReviewItem.platform == filters.platform)
     if filters.language:
-        query = query.where(ReviewItem.language == filters.language)
+        # Sources send "fr", "FR" or "fr-FR" alike; the filter is typed by hand.
+        query = query.where(func.lower(ReviewItem.language) == filters.language.lower())
     if filters.reason:
         query = query.where(ReviewItem.reason == filters.reason)
     for tag in (filters.tag, filters.topic and topic_tag(filters.topic)):
