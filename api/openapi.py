@@ -124,6 +124,17 @@ def spec() -> dict[str, Any]:
                             },
                         },
                         "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
+                        "page": {
+                            "type": "object",
+                            "description": "items from..to of total; cursors for after= / before=",
+                            "properties": {
+                                "from": {"type": ["integer", "null"]},
+                                "to": {"type": ["integer", "null"]},
+                                "total": {"type": "integer"},
+                                "next": {"type": ["string", "null"]},
+                                "previous": {"type": ["string", "null"]},
+                            },
+                        },
                     },
                 },
                 "Item": {
@@ -192,6 +203,9 @@ def spec() -> dict[str, Any]:
                         *_FILTERS,
                         {"name": "limit", "in": "query", "schema": {"type": "integer"}},
                         {"name": "offset", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "after", "in": "query", "schema": {"type": "string"}},
+                        {"name": "before", "in": "query", "schema": {"type": "string"}},
+                        {"name": "sort", "in": "query", "schema": {"enum": ["priority"]}},
                     ],
                 )
             },

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from alerts.models import Incident
 from api.auth import runtime
-from api.review import enqueue_deliveries, filters_from
+from api.review import cursors_from, enqueue_deliveries, filters_from
 from moderation.review import accounts, queue, stats
 from moderation.review.decide import CORRECTIONS, Choice, ReviewConflict, decide, explain
 from moderation.review.models import AuditEntry, ReviewItem, Role, User, Verdict
@@ -46,6 +46,7 @@ bp = Blueprint("pages", __name__)
 FILTER_ARGS = ("platform", "language", "reason", "tag", "incident")
 # Refusals the item page states itself when it cannot claim the item: not flashed on top of it.
 ITEM_PAGE_EXPLAINS = ("already_decided", "claimed_by_other")
+PAGE_SIZE = 50  # items on one page of the queue
 
 
 def _now() -> datetime:
@@ -211,22 +212,35 @@ def logout() -> ResponseReturnValue:
 @login_required
 def queue_page() -> ResponseReturnValue:
     db: Session = g.db
+    after, before = cursors_from(request.args)
     filters = filters_from(request.args, db)
     now = _now()
     found = queue.counts(db, filters, now)
-    items = [
-        {**item_summary(i), "waiting": _minutes(now - i.queued_at)}
-        for i in queue.open_items(db, filters, limit=50)
-    ]
+    shown = queue.page(db, filters, PAGE_SIZE, after, before)
+    items = [{**item_summary(i), "waiting": _minutes(now - i.queued_at)} for i in shown.items]
     waited = _minutes(now - found.oldest_queued_at) if found.oldest_queued_at else None
+    # The filters alone: what the counts, "Start reviewing" and the paging links carry.
+    kept = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
+    # The item links carry the place too, so the item's "← queue" comes back to this page.
+    place = {**kept, **{k: request.args[k] for k in ("after", "before") if k in request.args}}
     return render_template(
         "review/queue.html",
         counts=found,
         oldest_wait=waited,
         items=items,
+        paging={
+            "from": shown.position + 1,
+            "to": shown.position + len(items),
+            "total": max(found.open, shown.position + len(items)),  # counted a moment apart
+            "previous": shown.previous
+            and url_for("pages.queue_page", **kept, before=shown.previous.token()),
+            "next": shown.next and url_for("pages.queue_page", **kept, after=shown.next.token()),
+            "moved": bool(after or before),
+        },
         filters=filters,
         tag_choices=_tag_choices(filters.tag),
-        args=request.args,
+        args=kept,
+        place=place,
         incident=db.get(Incident, int(request.args["incident"])) if filters.since else None,
     )
 

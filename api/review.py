@@ -73,6 +73,57 @@ def filters_from(args: Any, session: Session) -> queue.Filters:
     )
 
 
+def cursors_from(args: Any) -> tuple[queue.Cursor | None, queue.Cursor | None]:
+    """The queue's place from query parameters: `after=` (next pages), `before=` (previous).
+
+    The queue pages by cursor (see `queue.page`): `page=N` would be read as an offset, which
+    skips or repeats items while colleagues decide; it is refused with the way to page
+    instead, as is any order but the queue's own (`sort=priority`), rather than ignored.
+    """
+    if "page" in args:
+        raise ApiError(
+            400,
+            "bad_request",
+            "the queue is not paged by number (page=): follow the Next and Previous links, "
+            "or the answer's page.next and page.previous cursors (after=, before=)",
+        )
+    sort = args.get("sort")
+    if sort is not None and sort != "priority":
+        raise ApiError(
+            400,
+            "bad_request",
+            f"unknown sort {sort[:40]!r}: the queue is always in priority order (sort=priority)",
+        )
+    found: dict[str, queue.Cursor] = {}
+    for name in ("after", "before"):
+        raw = args.get(name)
+        if raw is None:
+            continue
+        try:
+            found[name] = queue.Cursor.parse(raw)
+        except ValueError:
+            raise ApiError(
+                400,
+                "bad_request",
+                f"{name} must be a place in the queue as the Next and Previous links write it "
+                f"(e.g. 1795500000000000.42), not {raw[:40]!r}",
+            ) from None
+    if len(found) == 2:
+        raise ApiError(400, "bad_request", "give after or before, not both")
+    return found.get("after"), found.get("before")
+
+
+def page_json(found: queue.Page, total: int) -> dict[str, Any]:
+    """Where a page sits in the queue: items from..to of total, and the cursors around it."""
+    return {
+        "from": found.position + 1 if found.items else None,
+        "to": found.position + len(found.items) if found.items else None,
+        "total": total,
+        "next": found.next.token() if found.next else None,
+        "previous": found.previous.token() if found.previous else None,
+    }
+
+
 def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
     raw = request.args.get(name)
     if raw is None:
@@ -95,12 +146,15 @@ def list_items() -> ResponseReturnValue:
     """Open items in priority order, with counts and the oldest waiting time."""
     limit = _int_arg("limit", 50, 1, 200)
     offset = _int_arg("offset", 0, 0, 1_000_000)
+    after, before = cursors_from(request.args)
+    if offset and (after or before):
+        raise ApiError(400, "bad_request", "give offset or a cursor (after, before), not both")
     with runtime().sessions() as session:
         bearer_user(session, "queue:read")
         filters = filters_from(request.args, session)
         now = _now()
         found = queue.counts(session, filters, now)
-        items = queue.open_items(session, filters, limit, offset)
+        shown = queue.page(session, filters, limit, after, before, offset)
         return jsonify(
             {
                 "counts": {
@@ -110,7 +164,8 @@ def list_items() -> ResponseReturnValue:
                     if found.oldest_queued_at
                     else None,
                 },
-                "items": [item_summary(i) for i in items],
+                "items": [item_summary(i) for i in shown.items],
+                "page": page_json(shown, found.open),
             }
         )
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, String, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from moderation.models import Action, Comment, Decision
@@ -146,6 +146,135 @@ def open_items(
     )
     query = _filtered(query, filters).order_by(ReviewItem.rank_at, ReviewItem.id)
     return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in the queue's order (`rank_at`, `id`): the item a page starts after or before.
+
+    Written `<rank_at in microseconds since 1970>.<id>` in addresses (`?after=` / `?before=`).
+    """
+
+    rank_at: datetime
+    id: int
+
+    @classmethod
+    def of(cls, item: ReviewItem) -> Cursor:
+        return cls(item.rank_at, item.id)
+
+    @classmethod
+    def parse(cls, token: str) -> Cursor:
+        """The cursor written in `token`; ValueError when it is not one."""
+        micros, sep, item_id = token.partition(".")
+        digits = micros.removeprefix("-")
+        if not (sep and digits and item_id) or not (
+            digits.isascii() and digits.isdigit() and item_id.isascii() and item_id.isdigit()
+        ):
+            raise ValueError("not a cursor")
+        if len(digits) > 17 or len(item_id) > 10 or not 0 < int(item_id) < 2**31:
+            raise ValueError("out of range")
+        try:
+            return cls(EPOCH + int(micros) * _MICRO, int(item_id))
+        except OverflowError:
+            raise ValueError("out of range") from None
+
+    def token(self) -> str:
+        rank_at = self.rank_at if self.rank_at.tzinfo else self.rank_at.replace(tzinfo=UTC)
+        return f"{(rank_at - EPOCH) // _MICRO}.{self.id}"
+
+
+def _after(cursor: Cursor) -> ColumnElement[bool]:
+    return or_(
+        ReviewItem.rank_at > cursor.rank_at,
+        and_(ReviewItem.rank_at == cursor.rank_at, ReviewItem.id > cursor.id),
+    )
+
+
+def _before(cursor: Cursor) -> ColumnElement[bool]:
+    return or_(
+        ReviewItem.rank_at < cursor.rank_at,
+        and_(ReviewItem.rank_at == cursor.rank_at, ReviewItem.id < cursor.id),
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[ReviewItem]
+    position: int  # open items (with the filters) before the first one shown
+    previous: Cursor | None  # `before=` for the page above; None on the first page
+    next: Cursor | None  # `after=` for the page below; None on the last page
+
+
+def page(
+    session: Session,
+    filters: Filters,
+    size: int,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    offset: int = 0,
+) -> Page:
+    """One page of open items in priority order, starting after `after` (or ending before
+    `before`; or, for the JSON API's older callers, `offset` items from the top).
+
+    Keyset paging (a cursor on the queue's own order, `rank_at, id`), not page numbers: while a
+    moderator reads page 2, colleagues decide items of page 1 and new urgent items rank above
+    it. With `?page=2` as an offset, every item decided above would shift an unseen item from
+    page 2 up to page 1 (skipped by "Next"), and every urgent arrival would show an item twice.
+    A cursor names the last item seen: "Next" shows what ranks after it, whatever changed
+    above. (A skipped item moves down the order, so it may show again further on: it did move.)
+    """
+    base = _filtered(
+        select(ReviewItem)
+        .where(ReviewItem.status == ItemStatus.OPEN)
+        .options(
+            joinedload(ReviewItem.comment),
+            joinedload(ReviewItem.decision),
+            joinedload(ReviewItem.claimer),
+        ),
+        filters,
+    )
+    ascending = (ReviewItem.rank_at, ReviewItem.id)
+    rows: list[ReviewItem] | None = None
+    if before is not None:
+        found = list(
+            session.scalars(
+                base.where(_before(before))
+                .order_by(ReviewItem.rank_at.desc(), ReviewItem.id.desc())
+                .limit(size)
+            )
+        )
+        # Fewer than a page above the cursor (items decided meanwhile): that is the first page,
+        # shown full from the top rather than short.
+        rows = found[::-1] if len(found) == size else None
+    if rows is None:
+        query = base if after is None or before is not None else base.where(_after(after))
+        if before is None and after is None and offset:
+            query = query.offset(offset)
+        rows = list(session.scalars(query.order_by(*ascending).limit(size)))
+    counted = _filtered(
+        select(func.count()).select_from(ReviewItem).where(ReviewItem.status == ItemStatus.OPEN),
+        filters,
+    )
+    if rows:
+        position = int(session.scalar(counted.where(_before(Cursor.of(rows[0])))) or 0)
+        more = session.scalar(
+            _filtered(select(ReviewItem.id), filters)
+            .where(ReviewItem.status == ItemStatus.OPEN, _after(Cursor.of(rows[-1])))
+            .limit(1)
+        )
+    else:  # past the end: everything after the cursor was decided
+        position = int(session.scalar(counted) or 0) if (after or offset) else 0
+        more = None
+    return Page(
+        items=rows,
+        position=position,
+        previous=Cursor.of(rows[0]) if rows and position else None,
+        next=Cursor.of(rows[-1]) if more is not None else None,
+    )
 
 
 @dataclass(frozen=True)
