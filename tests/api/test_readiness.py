@@ -10,8 +10,12 @@ rules, stays 503. A real redis-server is stopped under the running app; no mock.
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -98,5 +102,93 @@ def test_the_database_down_is_still_not_ready_with_redis_down(tmp_path: Path) ->
         assert answer.json["status"] == "unavailable"
         assert answer.json["checks"]["database"].startswith("unreachable")
         assert answer.json["checks"]["broker"].startswith("unreachable")
+    finally:
+        runtime.close()
+
+
+class SilentServer:
+    """A real TCP listener on loopback that accepts every connection and never says a word:
+    what a hung Redis or PostgreSQL looks like from a client (connect succeeds, reads wait)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            self.held.append(connection)  # kept open, never read nor answered
+
+    def close(self) -> None:
+        self.listener.close()
+        for connection in self.held:
+            connection.close()
+
+
+@pytest.fixture
+def silent() -> Iterator[SilentServer]:
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+def _timed(client: Any) -> tuple[float, Any]:
+    started = time.monotonic()
+    answer = client.get("/readyz")
+    return time.monotonic() - started, answer
+
+
+def test_a_hung_redis_is_named_within_a_probes_one_second(
+    tmp_path: Path, silent: SilentServer
+) -> None:
+    """Redis accepts the connection and never answers: /readyz still answers within 1 s
+    (a Kubernetes probe's default timeout), degraded, naming the broker as the slow one."""
+    settings = make_settings(tmp_path, REDIS_URL=f"redis://127.0.0.1:{silent.port}/13")
+    migrate.upgrade(settings.database_url)
+    runtime = Runtime(settings)  # VIGIE_BROKER_TIMEOUT: its default 5 s
+    client = create_app(runtime=runtime).test_client()
+    try:
+        for _ in range(3):  # again while the first check still hangs: no thread piles up
+            took, answer = _timed(client)
+            assert took < 1.0, took
+            assert answer.status_code == 200, answer.json
+            assert answer.json["status"] == "degraded"
+            assert answer.json["checks"] == {
+                "database": "ok",
+                "broker": "no answer within 0.8 s",
+                "rules": "ok",
+            }
+            assert answer.json["detail"]["slow"] == ["broker"]
+            assert "broker" in answer.json["detail"]["degraded"]
+            assert answer.json["detail"]["callbacks_failed"] == 0
+        assert sum(t.name == "readyz-broker" for t in threading.enumerate()) == 1
+        assert len(silent.held) >= 1, "the check did reach the listener"
+    finally:
+        runtime.close()
+
+
+def test_a_hung_database_is_named_and_not_ready_within_one_second(
+    tmp_path: Path, silent: SilentServer
+) -> None:
+    """PostgreSQL accepts the connection and never answers: 503 within 1 s, naming it."""
+    settings = make_settings(
+        tmp_path, DATABASE_URL=f"postgresql+psycopg://nobody@127.0.0.1:{silent.port}/none"
+    )
+    runtime = Runtime(settings)
+    client = create_app(runtime=runtime).test_client()
+    try:
+        took, answer = _timed(client)
+        assert took < 1.0, took
+        assert answer.status_code == 503, answer.json
+        assert answer.json["status"] == "unavailable"
+        assert answer.json["checks"]["database"] == "no answer within 0.8 s"
+        assert answer.json["checks"]["rules"] == "ok"
+        assert answer.json["detail"]["slow"] == ["database"]
     finally:
         runtime.close()
