@@ -92,6 +92,17 @@
   // it open sees today's numbers, without a reload that would lose the selected row or focus.
   // Paused while the tab is hidden; refreshed at once when it shows again. Screen readers hear
   // a change of the counts once (a polite status), not every poll.
+  //
+  // When the refresh fails, the page says so rather than show old figures as current: after
+  // NOTICE_AFTER failures in a row (server errors, network down), a small notice under the
+  // figures, and the polls space out (doubling, up to MAX_DELAY) until one succeeds. An answer
+  // that will not heal stops the polling for good, with the reason: the session ended (sent to
+  // the login page, 401, 403), or the page's own address became wrong (400, 404: e.g. the
+  // alert incident in the filter was deleted). The notice's state is on #stats' data-failures
+  // and data-polling, for the tests.
+  var NOTICE_AFTER = 3;
+  var MAX_DELAY = 300 * 1000;
+
   function refreshCounts(stats) {
     var every = Math.max(5, parseFloat(stats.dataset.refresh) || 20) * 1000;
     var open = document.getElementById("count-open");
@@ -100,9 +111,12 @@
     var start = document.getElementById("start");
     var live = document.getElementById("counts-live");
     var stale = document.getElementById("queue-stale");
+    var notice = document.getElementById("counts-notice");
     var loaded = open.textContent + "/" + claimed.textContent;
     var timer = null;
     var ended = false;
+    var failures = 0;
+    var lastGood = new Date();
 
     function show(data) {
       var before = open.textContent + "/" + claimed.textContent;
@@ -117,37 +131,97 @@
       }
     }
 
+    function say(text) {
+      if (!notice) return;
+      notice.textContent = text;
+      notice.hidden = !text;
+    }
+
+    function clock(date) {
+      return ("0" + date.getHours()).slice(-2) + ":" + ("0" + date.getMinutes()).slice(-2);
+    }
+
+    function delay() {
+      return Math.min(MAX_DELAY, every * Math.pow(2, failures));
+    }
+
+    function minutes(ms) {
+      var m = Math.floor(ms / 60000);
+      var sec = Math.round((ms % 60000) / 1000);
+      return m < 1 ? sec + " s" : m + " min" + (sec ? " " + sec + " s" : "");
+    }
+
+    function succeeded(data) {
+      failures = 0;
+      lastGood = new Date();
+      stats.dataset.failures = "0";
+      say("");
+      show(data);
+    }
+
+    function failed(why) {
+      failures += 1;
+      stats.dataset.failures = String(failures);
+      if (failures >= NOTICE_AFTER) {
+        say("The counts above have not refreshed since " + clock(lastGood) + " (" + why +
+            "): trying again every " + minutes(delay()) + ". Reload the page to see the queue now.");
+        if (failures === NOTICE_AFTER) live.textContent = notice ? notice.textContent : "";  // once
+      }
+    }
+
+    function stop(text) {
+      ended = true;
+      stats.dataset.polling = "stopped";
+      pause();
+      say(text);
+      live.textContent = text;
+    }
+
     function poll() {
+      timer = null;
       fetch(stats.dataset.counts, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
         .then(function (response) {
           // Sent to the login page: the session ended (logged out in another tab).
           if (response.redirected || response.status === 401 || response.status === 403) {
-            ended = true;
-            pause();
-            live.textContent = "The counts stopped updating: you were logged out. Reload the page to log in again.";
+            stop("The counts stopped updating: you were logged out. Reload the page to log in again.");
             return null;
           }
-          return response.ok ? response.json() : null;  // a hiccup: try again next time
-        })
-        .then(function (data) { if (data) show(data); })
-        .catch(function () { /* offline for a moment: the next poll will tell */ });
+          if (response.ok) {
+            return response.json().then(succeeded, function () { failed("an unreadable answer"); });
+          }
+          // Asking again will not help: the address itself is wrong now (a deleted incident).
+          if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+            return response.json().then(
+              function (body) { return body && body.detail; },
+              function () { return null; }
+            ).then(function (detail) {
+              stop("The counts stopped updating: " + (detail || "the server refused them (" + response.status + ")") +
+                   ". Reload the page, or go back to the whole queue.");
+            });
+          }
+          failed("the server answered " + response.status);  // 5xx, 408, 429: it may heal
+          return null;
+        }, function () { failed("the server could not be reached"); })
+        .then(schedule, schedule);
+    }
+
+    function schedule() {
+      if (ended || timer !== null || document.visibilityState === "hidden") return;
+      timer = setTimeout(poll, delay());
     }
 
     function pause() {
-      if (timer !== null) clearInterval(timer);
+      if (timer !== null) clearTimeout(timer);
       timer = null;
     }
 
-    function resume() {
-      if (ended || timer !== null) return;
-      timer = setInterval(poll, every);
-    }
-
+    stats.dataset.failures = "0";
+    stats.dataset.polling = "on";
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden") pause();
-      else if (!ended) { poll(); resume(); }
+      else if (!ended) { pause(); poll(); }
     });
-    if (document.visibilityState !== "hidden") resume();
+    schedule();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
