@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from alerts.models import Incident
 from tests.queue.conftest import add_incident, add_item, add_user
-from tests.queue.test_browser import browser, live_url, log_in  # noqa: F401 - fixtures
+from tests.queue.test_browser import ARTIFACTS, browser, live_url, log_in  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 FAILURES = "document.getElementById('stats').dataset.failures === '{}'"
@@ -74,6 +74,8 @@ def test_repeated_failures_show_a_notice_back_off_and_clear_once_it_works(
     assert "have not refreshed since" in notice and "the server answered 502" in notice, notice
     assert "every 2 min 40 s." in notice, notice
     assert page.inner_text("#counts-live") == notice  # said once to screen readers
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "queue-counts-failing.png"))
     assert len(polls) == 3
     page.clock.run_for(150_000)
     page.wait_for_timeout(200)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.queue.conftest import add_item, add_user
-from tests.queue.test_browser import browser, live_url, log_in  # noqa: F401 - fixtures
+from tests.queue.test_browser import ARTIFACTS, browser, live_url, log_in  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -55,6 +55,8 @@ def test_a_moderator_pages_through_more_than_fifty_items_with_the_filters_kept(
     assert "platform=youtube" in page.url
     assert page.eval_on_selector("select[name=platform]", "s => s.value") == "youtube"
     assert page.locator("#page-next").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "queue-page-2.png"))
     # The bottom of the page has the same links, for a moderator who scrolled down.
     assert page.locator("#paging-bottom a[rel=prev]").count() == 1
 
