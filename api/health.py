@@ -66,6 +66,8 @@ def readyz() -> ResponseReturnValue:
         detail["rules"] = {"version": book.version, "files": list(book.files)}
         if rt.rules.error:  # a broken edit: the version above is the last good one, still in use
             detail["rules"]["error"] = rt.rules.error
+        if rt.rules.fallback:  # broken since this process started: a version from the database
+            detail["rules"]["from_database"] = rt.rules.fallback
         checks["rules"] = "ok"
     except Exception as exc:  # no version of the rules ever loaded: nothing can be decided
         detail["rules"] = {"error": str(exc)}
