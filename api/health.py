@@ -108,6 +108,8 @@ def readyz() -> ResponseReturnValue:
         found["rules"] = {"version": book.version, "files": list(book.files)}
         if rt.rules.error:  # a broken edit: the version above is the last good one, still in use
             found["rules"]["error"] = rt.rules.error
+        if rt.rules.fallback:  # broken since this process started: a version from the database
+            found["rules"]["from_database"] = rt.rules.fallback
 
     deadline = time.monotonic() + READY_BUDGET_S
     started = {

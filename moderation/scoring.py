@@ -11,9 +11,13 @@ replace or complement it where they are installed.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import re
+import sys
+import types
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Protocol
 
@@ -114,6 +118,9 @@ class LexiconScorer:
 
         identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         identifier.set_languages(list(IDENTIFIED_LANGUAGES))
+        # set_languages keeps the 142-language model (28 MB of float16) to restrict it again
+        # later; nothing here does, so each process lets it go.
+        identifier._full_model = None
         return identifier
 
     @cached_property
@@ -129,10 +136,8 @@ class LexiconScorer:
         return SentimentIntensityAnalyzer()
 
     @cached_property
-    def _french(self):  # type: ignore[no-untyped-def]
-        from textblob_fr import PatternAnalyzer
-
-        return PatternAnalyzer()
+    def _french(self) -> Callable[[str], tuple[float, float]]:
+        return french_sentiment()
 
     def language(self, text: str, hint: str | None = None) -> tuple[str, float]:
         """Return (language, probability); 'und' when the identifier is unsure."""
@@ -160,7 +165,7 @@ class LexiconScorer:
     def polarity(self, text: str, language: str) -> float:
         """Sentiment polarity in [-1, 1] from the language's lexicon."""
         if language == "fr":
-            polarity, _subjectivity = self._french.analyze(text)
+            polarity, _subjectivity = self._french(text)
             return float(polarity)
         return float(self._vader.polarity_scores(text)["compound"])
 
@@ -207,3 +212,27 @@ class LexiconScorer:
     ) -> list[Scores]:
         hints = list(languages) if languages is not None else [None] * len(texts)
         return [self.score(text, hint) for text, hint in zip(texts, hints, strict=True)]
+
+
+def french_sentiment() -> Callable[[str], tuple[float, float]]:
+    """textblob-fr's (polarity, subjectivity), what its `PatternAnalyzer.analyze` returns.
+
+    Its `textblob_fr.fr` module holds the lexicon and needs only the standard library; the
+    package's `__init__` imports textblob, and through it NLTK (27 MB more per process, 117 MB
+    where scikit-learn is installed, which NLTK then imports too). So the module is loaded
+    with the package's folder but without running that `__init__`; a later plain
+    `import textblob_fr` still works and reuses the same `fr` module.
+    """
+    if "textblob_fr" not in sys.modules:
+        spec = importlib.util.find_spec("textblob_fr")
+        if spec is None or not spec.submodule_search_locations:
+            raise ImportError("textblob-fr is not installed")
+        package = types.ModuleType("textblob_fr")
+        package.__path__ = list(spec.submodule_search_locations)
+        package.__spec__ = spec
+        sys.modules["textblob_fr"] = package
+        try:
+            importlib.import_module("textblob_fr.fr")
+        finally:
+            del sys.modules["textblob_fr"]  # the real package, if imported later, runs its init
+    return sys.modules["textblob_fr.fr"].sentiment  # type: ignore[no-any-return]

@@ -121,7 +121,8 @@ def pg_settings(tmp_path: Path, pg_url: str) -> Iterator[Settings]:
         connection.execute(
             text(
                 "TRUNCATE alert_messages, alert_silences, alert_incidents, alert_counts, audit_log,"
-                " review_items, api_tokens, users, deliveries, decisions, comments, rate_counters"
+                " review_items, api_tokens, users, deliveries, decisions, comments, rate_counters,"
+                " rule_versions"
                 " RESTART IDENTITY"
             )
         )

@@ -59,7 +59,9 @@ class Runtime:
 
     @cached_property
     def rules(self) -> RulebookReloader:
-        return RulebookReloader(self.settings.rules_dir)
+        from rules.store import RulesStore
+
+        return RulebookReloader(self.settings.rules_dir, store=RulesStore(self.sessions))
 
     @property
     def rulebook(self) -> RuleBook:

@@ -1,5 +1,8 @@
 """The lexical scorer: real signals for EN and FR, defined results for odd input."""
 
+import subprocess
+import sys
+
 import pytest
 
 from moderation.scoring import LexiconScorer
@@ -66,3 +69,37 @@ def test_it_favours_english_and_french_for_short_comments() -> None:
 def test_it_trusts_a_language_given_with_the_comment() -> None:
     """A language sent by the platform is used as is."""
     assert scorer.score_batch(["ok"], ["fr-CA"])[0].language == "fr"
+
+
+FRENCH = (
+    "Ce film est vraiment très bon !",
+    "c'est nul, je suis déçu",
+    "Service client pas terrible du tout.",
+    "Merci pour votre réponse rapide",
+    "",
+)
+
+
+def test_french_polarity_is_textblob_frs_own() -> None:
+    """The lexicon loaded without textblob's __init__ reads as its PatternAnalyzer does."""
+    lexicon = LexiconScorer()
+    ours = [lexicon.polarity(t, "fr") for t in FRENCH]
+    from textblob_fr import PatternAnalyzer  # the real package still imports afterwards
+
+    analyzer = PatternAnalyzer()
+    assert ours == [float(analyzer.analyze(t)[0]) for t in FRENCH]
+    assert ours[0] > 0 > ours[1]
+
+
+def test_french_polarity_does_not_import_nltk() -> None:
+    """NLTK (27 MB per worker, 117 MB with scikit-learn installed) is not needed for French."""
+    code = (
+        "import sys\n"
+        "from moderation.scoring import LexiconScorer\n"
+        "assert LexiconScorer().polarity('très bon', 'fr') > 0\n"
+        "print(sorted(m for m in ('nltk', 'textblob') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]", out.stderr

@@ -6,6 +6,7 @@ from alembic import context
 
 import alerts.models  # noqa: F401  (registers the alert tables on Base)
 import moderation.review.models  # noqa: F401 - registers the review tables
+import rules.store  # noqa: F401 - registers the rule_versions table
 import vigie.ratelimit  # noqa: F401 - registers the rate_counters table
 from moderation.models import Base
 from vigie.db import make_engine
