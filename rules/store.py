@@ -41,8 +41,8 @@ class RulesStore:
         self.sessions = sessions
 
     def save(self, version: str, sources: dict[str, bytes]) -> None:
-        texts = {name: raw.decode("utf-8") for name, raw in sources.items()}
         try:
+            texts = {name: raw.decode("utf-8") for name, raw in sources.items()}
             with self.sessions() as session:
                 if session.get(RuleVersion, version) is None:
                     session.add(
@@ -61,6 +61,7 @@ class RulesStore:
         except IntegrityError:  # another process stored the same version first
             pass
         except Exception as exc:  # the database down or not migrated: the rules still apply
+            # (or a file that is not UTF-8, which the YAML reader would have refused anyway)
             log.warning("could not store rules version %s: %s", version, exc)
 
     def latest(self) -> tuple[str, dict[str, bytes], datetime] | None:
