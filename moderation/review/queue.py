@@ -134,18 +134,7 @@ def open_items(
     session: Session, filters: Filters, limit: int = 50, offset: int = 0
 ) -> list[ReviewItem]:
     """Open items in priority order (claimed ones included: the page shows who holds them)."""
-    query = (
-        select(ReviewItem)
-        .where(ReviewItem.status == ItemStatus.OPEN)
-        # One query per relation for the whole page, not three per item.
-        .options(
-            joinedload(ReviewItem.comment),
-            joinedload(ReviewItem.decision),
-            joinedload(ReviewItem.claimer),
-        )
-    )
-    query = _filtered(query, filters).order_by(ReviewItem.rank_at, ReviewItem.id)
-    return list(session.scalars(query.limit(limit).offset(offset)))
+    return page(session, filters, limit, offset=offset).items
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -230,6 +219,7 @@ def page(
     base = _filtered(
         select(ReviewItem)
         .where(ReviewItem.status == ItemStatus.OPEN)
+        # One query per relation for the whole page, not three per item.
         .options(
             joinedload(ReviewItem.comment),
             joinedload(ReviewItem.decision),
