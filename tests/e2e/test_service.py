@@ -63,7 +63,10 @@ class Service:
 
     def post(self, payload: dict) -> requests.Response:
         body, headers = signed(payload)
-        return requests.post(f"{self.url}/v1/comments", data=body, headers=headers, timeout=10)
+        try:
+            return requests.post(f"{self.url}/v1/comments", data=body, headers=headers, timeout=10)
+        except requests.ConnectionError as exc:  # the service went away: say why, from its log
+            pytest.fail(f"{exc}\nvigie run's log:\n{self.log.read_text()[-4000:]}")
 
     def get(self, platform: str, external_id: str) -> dict:
         path = f"/v1/comments/{platform}/{external_id}"
