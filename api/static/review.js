@@ -53,24 +53,45 @@
     event.preventDefault();
   }
 
-  // Keep the claim while the item page is open; say so plainly when it is lost.
+  // Keep the claim while the item page is open; say so plainly when it is lost, and when it
+  // could not be renewed (a server error or no network): the lease then runs out at the time
+  // shown unless a retry gets through (retries come sooner than renewals, so one failed
+  // renewal does not use up the rest of the lease), and a colleague may take the item after.
   function heartbeat(form) {
     var lease = parseInt(form.dataset.lease, 10) || 300;
+    var every = Math.max(5, lease / 2) * 1000;
+    var retry = Math.max(2, lease / 6) * 1000;
     var token = form.querySelector("input[name=csrf_token]").value;
-    var timer = setInterval(function () {
+    var note = document.getElementById("lease");
+    var held = note.textContent;
+    var renewedAt = Date.now();
+    function unsure() {
+      var until = new Date(renewedAt + lease * 1000);
+      var hhmm = until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      note.textContent = "The claim could not be renewed (server unreachable): it runs out at " +
+        hhmm + " unless a retry gets through; after that a colleague may take this item.";
+      note.classList.add("warning");
+      setTimeout(renew, retry);
+    }
+    function renew() {
       fetch(form.dataset.renew, { method: "POST", headers: { "X-CSRFToken": token }, credentials: "same-origin" })
         .then(function (response) {
-          var lost = null;
-          if (response.status === 409) lost = "Your claim was lost: reload the page before deciding.";
-          // Sent to the login page (or the token refused): the session ended in another tab.
-          else if (response.redirected || response.status === 400)
-            lost = "You were logged out, so the claim is no longer renewed: log in again before deciding.";
-          if (lost) {
-            clearInterval(timer);
-            document.getElementById("lease").textContent = lost;
+          if (response.status === 409) {
+            note.textContent = "Your claim was lost: reload the page before deciding.";
+          } else if (response.redirected || response.status === 400) {
+            // Sent to the login page (or the token refused): the session ended in another tab.
+            note.textContent = "You were logged out, so the claim is no longer renewed: log in again before deciding.";
+          } else if (response.ok) {
+            renewedAt = Date.now();
+            note.textContent = held;
+            note.classList.remove("warning");
+            setTimeout(renew, every);
+          } else {
+            unsure();
           }
-        });
-    }, Math.max(5, lease / 2) * 1000);
+        }, unsure);
+    }
+    setTimeout(renew, every);
   }
 
   // Following a link away from the item (to the queue, the alerts...) gives the claim back, so

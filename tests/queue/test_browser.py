@@ -326,3 +326,32 @@ def test_leaving_an_item_for_the_queue_gives_it_back(
         page.wait_for_timeout(100)
     item = db.get(ReviewItem, first)
     assert (item.claimed_by, item.claim_expires_at) == (None, None)
+
+
+def test_the_item_page_says_so_when_the_claim_cannot_be_renewed(
+    browser: Any, live_url: str, review_runtime: Any, db: Session
+) -> None:
+    """A renewal that fails with a server error (or no network) is not silent: the page says
+    when the claim runs out, and goes back to normal once a renewal gets through."""
+    from dataclasses import replace
+
+    review_runtime.settings = replace(review_runtime.settings, claim_lease_s=10.0)  # beat: 5 s
+    first, _ = _seed(db)
+    page = browser.new_context().new_page()
+    log_in(page, live_url, "mia")
+    page.goto(f"{live_url}/queue/items/{first}")
+    assert "Yours while this page is open" in page.inner_text("#lease")
+    renew = f"**/queue/items/{first}/renew"
+    page.route(renew, lambda route: route.fulfill(status=503, body="down"))
+    page.wait_for_function(
+        "document.getElementById('lease').textContent.includes('could not be renewed')",
+        timeout=15_000,
+    )
+    assert "runs out at" in page.inner_text("#lease")
+    page.unroute(renew)
+    page.wait_for_function(
+        "document.getElementById('lease').textContent.includes('Yours while this page is open')",
+        timeout=15_000,
+    )
+    db.expire_all()
+    assert db.get(ReviewItem, first).status is ItemStatus.OPEN
