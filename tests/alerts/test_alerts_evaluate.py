@@ -94,20 +94,23 @@ def test_it_stays_quiet_on_normal_traffic(sessions):
         assert session.scalar(select(Incident)) is None
 
 
+def _facebook_silence() -> Silence:
+    """Facebook silenced for the hour after NOW."""
+    return Silence(
+        platform="facebook",
+        topic=None,
+        ends_at=NOW + timedelta(hours=1),
+        created_by="ops",
+        reason="",
+        created_at=NOW,
+    )
+
+
 def test_it_records_but_does_not_send_silenced_alerts(sessions):
     """A silence on the platform keeps the alert visible in Vigie but out of Slack."""
     with sessions.begin() as session:
         fill(session, burst=30)
-        session.add(
-            Silence(
-                platform="facebook",
-                topic=None,
-                ends_at=NOW + timedelta(hours=1),
-                created_by="ops",
-                reason="",
-                created_at=NOW,
-            )
-        )
+        session.add(_facebook_silence())
         assert evaluate.run(session, NOW, CTX) == []
         assert session.scalar(select(Incident.status)) == "firing"
 
@@ -116,16 +119,7 @@ def test_it_says_once_why_an_alert_is_kept_quiet_not_at_every_tick(sessions, cap
     """A silenced incident is re-judged every 5 s for hours: one INFO line, not 720 an hour."""
     with sessions.begin() as session:
         fill(session, burst=30)
-        session.add(
-            Silence(
-                platform="facebook",
-                topic=None,
-                ends_at=NOW + timedelta(hours=1),
-                created_by="ops",
-                reason="",
-                created_at=NOW,
-            )
-        )
+        session.add(_facebook_silence())
         with caplog.at_level(logging.INFO, logger="alerts.evaluate"):
             for tick in range(12):
                 assert evaluate.run(session, NOW + timedelta(seconds=5 * tick), CTX) == []

@@ -131,6 +131,7 @@ def test_a_session_ended_elsewhere_is_shown_not_only_announced(
     live_url: str,  # noqa: F811
     db: Session,
 ) -> None:
+    """Logged out in another tab: the page stops polling and says why the numbers froze."""
     add_user(db, "mia")
     db.commit()
     context = browser.new_context()
@@ -144,7 +145,8 @@ def test_a_session_ended_elsewhere_is_shown_not_only_announced(
     other.wait_for_url(f"{live_url}/login")
     page.clock.run_for(21_000)
     page.wait_for_function(STOPPED)
-    assert "logged out" in page.inner_text("#counts-notice")
+    assert "logged out" in page.inner_text("#counts-notice")  # shown
+    assert "logged out" in page.inner_text("#counts-live")  # and announced
     seen = len(polls)
     page.clock.run_for(600_000)
     page.wait_for_timeout(300)
