@@ -10,7 +10,19 @@ from typing import Any
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from api import alert_pages, alerts, comments, errors, health, openapi, pages, review, webhooks
+from api import (
+    alert_pages,
+    alerts,
+    comments,
+    errors,
+    health,
+    i18n,
+    openapi,
+    pages,
+    review,
+    webhooks,
+    words,
+)
 from api.errors import ApiError
 from rules import RulesError
 from vigie import migrate
@@ -29,6 +41,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.extensions["vigie"] = runtime
     _sessions(app, runtime.settings)
     errors.register(app)
+    i18n.init_app(app, runtime.settings)
+    app.jinja_env.filters["term"] = words.term
     app.url_value_preprocessor(_ids_fit_the_database)
     app.before_request(_refuse_nul_in_url)
     CSRFProtect(app)
