@@ -23,7 +23,7 @@ format: $(VENV)/.installed-test
 
 # The pages' catalogs (api/i18n.py): after changing strings, `make messages`, translate what
 # is new or fuzzy in api/translations/*/LC_MESSAGES/messages.po, then `make compile-messages`.
-# The keywords are also in tests/i18n/test_catalogs.py.
+# The keywords are also in tests/api/test_catalogs.py.
 BABEL_KEYWORDS := -k _l -k _lp:1c,2
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F pyproject.toml $(BABEL_KEYWORDS) --no-location --sort-output \

@@ -11,7 +11,7 @@ The catalogs are `api/translations/<lang>/LC_MESSAGES/messages.po`, English stri
 each `.po`, rather than compiled at import: the package directory of an installed Vigie may be
 read-only, compiling in every web and worker process costs start-up time for no gain, and a
 committed file is what a fresh `pip install -e .` (or a wheel) ships as is.
-`tests/i18n/test_catalogs.py` fails when a `.mo` no longer matches its `.po`
+`tests/api/test_catalogs.py` fails when a `.mo` no longer matches its `.po`
 (`make compile-messages` rebuilds them).
 """
 
