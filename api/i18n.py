@@ -26,6 +26,7 @@ from flask import Flask, g, request
 from flask_babel import Babel, get_locale, to_user_timezone
 from flask_babel import gettext as _
 
+from api.errors import HTML_BLUEPRINTS
 from vigie.settings import UI_LANGUAGES, Settings
 
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -33,9 +34,6 @@ COOKIE = "vigie_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 # Each language named in itself, for the switch in the header: never translated.
 NAMES = {"en": "English", "fr": "Français"}
-# Blueprints whose responses people read (api/errors.py HTML_BLUEPRINTS, and the language
-# switch): the rest answers machines, in English.
-TRANSLATED_BLUEPRINTS = frozenset({"pages", "alert_pages"})
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -52,7 +50,7 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 def choose_language(default: str) -> str:
     """This request's language (see the module's docstring for the order)."""
-    if request.blueprint not in TRANSLATED_BLUEPRINTS:
+    if request.blueprint not in HTML_BLUEPRINTS:  # the JSON API, webhooks, Slack: machines
         return "en"
     user = g.get("user")
     if user is not None and user.language in UI_LANGUAGES:
