@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFProtect
 
 from api import (
@@ -102,7 +103,7 @@ def _ids_fit_the_database(endpoint: str | None, values: dict[str, Any] | None) -
     # Row ids are 32-bit: a larger <int:...> in a URL is a 404, not an overflow in the query.
     # (A converter with max= would do, but then Werkzeug answers some methods with a 405.)
     if values and any(isinstance(v, int) and v > 2**31 - 1 for v in values.values()):
-        raise ApiError(404, "not_found", "no such id")
+        raise ApiError(404, "not_found", _l("no such id"))
 
 
 def _refuse_nul_in_url() -> None:
@@ -110,4 +111,4 @@ def _refuse_nul_in_url() -> None:
     if "\x00" in request.path or any(
         "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)
     ):
-        raise ApiError(400, "bad_request", "NUL characters are not allowed in URLs")
+        raise ApiError(400, "bad_request", _l("NUL characters are not allowed in URLs"))

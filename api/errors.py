@@ -28,6 +28,13 @@ log = logging.getLogger(__name__)
 
 # Blueprints whose routes are HTML pages for people: their errors are pages too.
 HTML_BLUEPRINTS = frozenset({"pages", "alert_pages"})
+# Werkzeug's errors without a description of ours, in words a page can translate.
+HTTP_WORDS: dict[int, LazyString] = {
+    403: _l("You are not allowed to see this page."),
+    404: _l("This page does not exist."),
+    405: _l("This address does not take this method."),
+    413: _l("The request is too large."),
+}
 # Endpoints of those blueprints that the pages' scripts call and that answer JSON.
 JSON_PAGE_ENDPOINTS = frozenset({"pages.queue_counts"})
 
@@ -138,7 +145,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:
         code = (exc.name or "error").lower().replace(" ", "_")
-        return respond(exc.code or 500, code, exc.description or exc.name)
+        detail: Detail = exc.description or exc.name
+        if wants_html() and exc.description == type(exc).description and exc.code in HTTP_WORDS:
+            detail = HTTP_WORDS[exc.code]  # on a page: not Werkzeug's words, English only
+        return respond(exc.code or 500, code, detail)
 
     @app.errorhandler(MalformedHTTP)
     def _malformed_body(exc: MalformedHTTP) -> ResponseReturnValue:

@@ -214,6 +214,11 @@ def test_french_error_pages(api: FlaskClient, db: Session) -> None:
     page = answer.get_data(as_text=True)
     assert answer.status_code == 400 and "Erreur 400" in page
     assert "Plateforme inconnue &#39;myspace&#39;\u00a0: le filtre de plateforme" in page
+    missing = api.get("/queue/items/999").get_data(as_text=True)
+    assert "Aucun commentaire n°\u00a0999 dans la file." in missing
+    assert "Retour à la file d’attente" in missing
+    huge = api.get(f"/queue/items/{2**40}").get_data(as_text=True)
+    assert "Ce numéro n’existe pas." in huge
 
 
 def test_the_json_api_stays_english(api: FlaskClient, db: Session) -> None:
