@@ -137,7 +137,9 @@ def redis_url() -> Iterator[str]:
 
     base = redis.Redis(host=REDIS_HOST, port=REDIS_PORT)
     db = None
-    for candidate in range(1, 16):
+    # VIGIE_TEST_REDIS_DB: on a shared machine, the one db number this run may use.
+    only = os.environ.get("VIGIE_TEST_REDIS_DB")
+    for candidate in [int(only)] if only else range(1, 16):
         # Claim a db number with a marker key so parallel runs pick different ones.
         client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=candidate)
         if client.set("vigie-test-run", "1", nx=True, ex=3600):
