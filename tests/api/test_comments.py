@@ -91,5 +91,6 @@ def test_it_stays_ready_but_degraded_when_the_broker_is_down(tmp_path) -> None: 
     assert response.status_code == 200
     assert response.json["status"] == "degraded"
     assert response.json["checks"]["database"] == "ok"
-    assert response.json["checks"]["broker"].startswith("unreachable")
+    # Refused at once, or (on a loaded machine) not answered within the readiness budget.
+    assert response.json["checks"]["broker"].startswith(("unreachable", "no answer within"))
     assert "broker" in response.json["detail"]["degraded"]

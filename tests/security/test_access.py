@@ -13,7 +13,15 @@ from moderation.review.models import Role
 from tests.queue.conftest import add_item, add_user, token_for
 from tests.queue.test_pages import csrf, log_in
 
-OPEN_PAGES = {"pages.login", "pages.home", "pages.logout", "pages.csrf_refused"}
+# The language switch is on the login page too: a visitor may choose the language (a cookie,
+# with the CSRF token like every form; tests/queue/test_i18n.py), and nothing else.
+OPEN_PAGES = {
+    "pages.login",
+    "pages.home",
+    "pages.logout",
+    "pages.csrf_refused",
+    "pages.set_language",
+}
 
 
 def _page_routes(app: Flask) -> list[tuple[str, str]]:
