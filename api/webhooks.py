@@ -60,8 +60,11 @@ def meta_subscribe() -> ResponseReturnValue:
         )
     if request.args.get("hub.mode") != "subscribe":
         raise ApiError(400, "bad_request", "hub.mode must be 'subscribe'")
-    token = request.args.get("hub.verify_token", "")
-    if not hmac.compare_digest(token.encode(), settings.meta_verify_token.encode()):
+    token = request.args.get("hub.verify_token", "").encode()
+    # META_VERIFY_TOKEN, and META_VERIFY_TOKEN_PREVIOUS while rotating: every token is compared,
+    # even after a match, so timing tells nothing about which one (or how much of it) matched.
+    matches = [hmac.compare_digest(token, one.encode()) for one in settings.meta_verify_tokens]
+    if not any(matches):
         raise ApiError(403, "forbidden", "hub.verify_token does not match")
     challenge = request.args.get("hub.challenge", "")
     return Response(challenge, status=200, mimetype="text/plain")

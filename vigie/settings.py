@@ -57,6 +57,8 @@ class Settings:
     # META_APP_SECRET_PREVIOUS: still accepted on X-Hub-Signature-256 while rotating.
     meta_app_secret_previous: str | None = None
     meta_verify_token: str | None = None
+    # META_VERIFY_TOKEN_PREVIOUS: still accepted on the subscription check while rotating.
+    meta_verify_token_previous: str | None = None
     meta_callback_url: str | None = None
     rules_dir: Path | None = None
     host: str = "127.0.0.1"
@@ -134,6 +136,11 @@ class Settings:
         return accepted_secrets(self.meta_app_secret, self.meta_app_secret_previous)
 
     @property
+    def meta_verify_tokens(self) -> tuple[str, ...]:
+        """Tokens Meta's subscription check may carry (none: Meta webhooks are not configured)."""
+        return accepted_secrets(self.meta_verify_token, self.meta_verify_token_previous)
+
+    @property
     def slack_signing_secrets(self) -> tuple[str, ...]:
         return accepted_secrets(self.slack_signing_secret, self.slack_signing_secret_previous)
 
@@ -172,6 +179,7 @@ class Settings:
             meta_app_secret=_secret(environ, "META_APP_SECRET"),
             meta_app_secret_previous=_previous_secret(environ, "META_APP_SECRET"),
             meta_verify_token=_secret(environ, "META_VERIFY_TOKEN"),
+            meta_verify_token_previous=_previous_secret(environ, "META_VERIFY_TOKEN"),
             meta_callback_url=_url(environ, "META_CALLBACK_URL"),
             rules_dir=Path(rules_dir) if rules_dir else None,
             host=environ.get("VIGIE_HOST", "127.0.0.1"),
