@@ -68,11 +68,14 @@ class Runtime:
         """The current rules: files re-read at most every 2 s; a broken edit keeps the last good."""
         return self.rules.get(time.monotonic())
 
-    def secret(self, source: str) -> str | None:
+    def callback_secrets(self, source: str) -> tuple[str, ...]:
+        """The secrets a source's callbacks are signed with: the current one, then the previous
+        one while it rotates (so a receiver still on the old secret accepts them); none for a
+        source no longer configured."""
         if source == "meta":
-            return self.settings.meta_app_secret
+            return self.settings.meta_app_secrets
         found = self.settings.sources.get(source)
-        return found.secret if found else None
+        return found.secrets if found else ()
 
     def callback_url(self, source: str) -> str | None:
         if source == "meta":

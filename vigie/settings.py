@@ -30,7 +30,8 @@ class Source:
     """A system allowed to push comments, with its signing secret and optional callback.
 
     `previous_secret` (VIGIE_SOURCE_<NAME>_SECRET_PREVIOUS) is still accepted on inbound
-    requests while the source rotates to `secret`; callbacks are signed with `secret`.
+    requests while the source rotates to `secret`; callbacks meanwhile carry a signature with
+    each (`t=<ts>,v1=<new>,v1=<old>`), so the receiver may switch whenever it likes.
     """
 
     name: str
@@ -40,7 +41,8 @@ class Source:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """Every secret an inbound signature may use: the current one first."""
+        """Every secret an inbound signature may use, and callbacks are signed with: the current
+        one first."""
         return accepted_secrets(self.secret, self.previous_secret)
 
 

@@ -172,10 +172,16 @@ def test_slack_clicks_signed_with_the_old_or_the_new_signing_secret_are_accepted
     assert _slack_click(client, WRONG) == 401
 
 
-def test_callbacks_are_signed_with_the_new_secret(rotating: tuple[FlaskClient, Runtime]) -> None:
+def test_callbacks_are_signed_with_the_new_and_the_old_secret(
+    rotating: tuple[FlaskClient, Runtime],
+) -> None:
+    """A source's and Meta's callbacks carry a signature per secret while they rotate, the
+    new one first (tests/moderation/test_delivery.py sends them to a receiver)."""
     _, runtime = rotating
-    assert runtime.secret("acme") == NEW
-    assert runtime.secret("meta") == META_NEW
+    assert runtime.callback_secrets("acme") == (NEW, OLD)
+    assert runtime.callback_secrets("meta") == (META_NEW, META_OLD)
+    assert runtime.callback_secrets("other") == ("other-secret",)
+    assert runtime.callback_secrets("gone") == ()
 
 
 def _spy() -> mock.MagicMock:
