@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -17,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from api.auth import limit_source, runtime, signed_source
 from api.coalesce import Coalescer
 from api.errors import ApiError
+from api.publish import publish
 from api.shedding import shed_if_overloaded
 from moderation.ingest import (
     CommentIn,
@@ -26,8 +26,8 @@ from moderation.ingest import (
     store_comments,
 )
 from moderation.signing import SignatureError, verify_meta_signature
+from vigie.breaker import CircuitBreaker
 
-log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
 ENQUEUE_CHUNK = 100
 _RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
@@ -138,21 +138,20 @@ def _enqueue(ids: list[int]) -> None:
         return
     coalescer = current_app.extensions.get("vigie_coalescer")
     if coalescer is None:
+        rt = runtime()
         coalescer = current_app.extensions.setdefault(
             "vigie_coalescer",
             Coalescer(
-                partial(_send, runtime().celery), ENQUEUE_CHUNK, runtime().settings.enqueue_wait_s
+                partial(_send, rt.celery, rt.broker_breaker),
+                ENQUEUE_CHUNK,
+                rt.settings.enqueue_wait_s,
             ),
         )
     coalescer.add(ids)
 
 
-def _send(celery: Celery, chunk: list[int]) -> None:
-    """One scoring task; if the broker is down the sweeper picks the comments up later."""
-    try:
-        celery.send_task("vigie.score_comments", args=[chunk], retry_policy=_RETRY_POLICY)
-    except Exception as exc:  # kombu raises many types; the comments are safe in the DB
-        log.warning(
-            "enqueue failed; the sweeper will re-enqueue",
-            extra={"comments": len(chunk), "error": type(exc).__name__},
-        )
+def _send(celery: Celery, breaker: CircuitBreaker | None, chunk: list[int]) -> None:
+    """One scoring task; if the broker is down (or skipped) the sweeper picks them up later."""
+    publish(
+        celery, breaker, "vigie.score_comments", [chunk], _RETRY_POLICY, {"comments": len(chunk)}
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from celery import Celery
 from sqlalchemy import Engine
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.scoring import Scorer
 from rules import RuleBook
 from rules.reload import RulebookReloader
+from vigie.breaker import CircuitBreaker
 from vigie.db import make_engine, make_sessionmaker
 from vigie.ratelimit import DatabaseLimiter, Limiter, RedisLimiter
 from vigie.settings import Settings
@@ -37,8 +39,36 @@ class Runtime:
     def limiter(self) -> Limiter:
         """Rate limits shared by all web workers: Redis when configured, else the database."""
         if self.settings.redis_url:
-            return RedisLimiter(self.settings.redis_url, fallback=DatabaseLimiter(self.sessions))
+            return RedisLimiter(
+                self.settings.redis_url,
+                fallback=DatabaseLimiter(self.sessions),
+                timeout_s=self.settings.redis_timeout_s,
+                breaker=self.redis_breaker,
+            )
         return DatabaseLimiter(self.sessions)
+
+    @cached_property
+    def redis_breaker(self) -> CircuitBreaker:
+        """REDIS_URL's circuit breaker, shared by this process's rate limiter and, when Redis
+        is the broker, its enqueues: one failure and both skip Redis for a few seconds."""
+        return CircuitBreaker(
+            f"Redis at {_where(self.settings.redis_url)}",
+            while_open="rate limits count in the database; new comments are stored and wait"
+            " for beat's sweep to be enqueued",
+        )
+
+    @cached_property
+    def broker_breaker(self) -> CircuitBreaker | None:
+        """The web's enqueues skip the broker for a few seconds after a failure (None: the
+        embedded broker, a local SQLite file, is always tried)."""
+        if self.settings.uses_embedded_broker:
+            return None
+        if self.settings.broker_url == self.settings.redis_url:
+            return self.redis_breaker
+        return CircuitBreaker(
+            f"the broker at {_where(self.settings.broker_url)}",
+            while_open="new comments are stored and wait for beat's sweep to be enqueued",
+        )
 
     @cached_property
     def celery(self) -> Celery:
@@ -86,3 +116,13 @@ class Runtime:
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def _where(url: str | None) -> str:
+    """host:port of a URL, for logs: never its password."""
+    parts = urlsplit(url or "")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{parts.hostname or '?'}:{port}" if port else parts.hostname or parts.scheme or "?"

@@ -79,6 +79,9 @@ class Settings:
     # long (the sweep's VIGIE_RESCUE_AFTER re-enqueues its comments too, whichever is first).
     visibility_timeout_s: float = 600.0
     broker_timeout_s: float = 5.0  # connect/read timeout towards the broker (Redis)
+    # VIGIE_REDIS_TIMEOUT: connect/read timeout of the rate limiter's Redis calls, which run on
+    # the request path; past it Redis is skipped for a few seconds (vigie/breaker.py).
+    redis_timeout_s: float = 0.25
     scorer: str = "default"  # VIGIE_SCORER: default (offline heads), lexicon, transformers
     # VIGIE_TRANSFORMERS_MODELS: "toxicity=detoxify:CKPT:CONFIG_DIR,irony=hf:DIR,sentiment=hf:DIR"
     transformers_models: str = ""
@@ -196,6 +199,7 @@ class Settings:
             rescue_after_s=_float(environ, "VIGIE_RESCUE_AFTER", 300.0),
             visibility_timeout_s=_float(environ, "VIGIE_VISIBILITY_TIMEOUT", 600.0),
             broker_timeout_s=_float(environ, "VIGIE_BROKER_TIMEOUT", 5.0),
+            redis_timeout_s=_redis_timeout(environ),
             scorer=_choice(
                 environ, "VIGIE_SCORER", ("default", "lexicon", "transformers"), "default"
             ),
@@ -456,6 +460,20 @@ def _alert_topics(environ: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
             )
         topics[topic] = terms
     return topics
+
+
+MAX_REDIS_TIMEOUT_S = 5.0
+
+
+def _redis_timeout(environ: Mapping[str, str]) -> float:
+    """VIGIE_REDIS_TIMEOUT: each webhook may wait this long on Redis, so it stays short."""
+    value = _float(environ, "VIGIE_REDIS_TIMEOUT", 0.25)
+    if value > MAX_REDIS_TIMEOUT_S:
+        raise SettingsError(
+            f"VIGIE_REDIS_TIMEOUT: {value:g} s is longer than a webhook should wait on Redis"
+            f" (at most {MAX_REDIS_TIMEOUT_S:g})"
+        )
+    return value
 
 
 def _url(environ: Mapping[str, str], name: str) -> str | None:
