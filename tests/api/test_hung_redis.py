@@ -15,6 +15,7 @@ import logging
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from api.app import create_app
-from moderation.models import Comment, CommentStatus
+from moderation.models import Comment, CommentStatus, Delivery, DeliveryStatus
 from tests.conftest import make_settings
+from tests.queue.conftest import add_item, add_user, token_for
 from tests.support import comment, facebook_feed, meta_headers, signed
 from vigie import migrate
 from vigie.breaker import CircuitBreaker
@@ -89,6 +91,7 @@ def runtime_on_hung_redis(tmp_path: Path, hung: HungRedis) -> Iterator[Runtime]:
         VIGIE_REDIS_TIMEOUT=0.2,
         VIGIE_BROKER_TIMEOUT=0.5,
         VIGIE_ENQUEUE_WAIT=0,  # enqueue inside the request, so it is on the path under test
+        VIGIE_SOURCE_ACME_CALLBACK_URL="http://127.0.0.1:9/hook",  # never reached: no worker
     )
     migrate.upgrade(settings.database_url)
     runtime = Runtime(settings)
@@ -235,3 +238,36 @@ def test_the_enqueue_skips_a_broker_other_than_redis_url_after_a_failure(
             assert session.scalar(select(func.count()).select_from(Comment)) == 4
     finally:
         runtime.close()
+
+
+def test_moderators_decisions_do_not_wait_on_a_hung_broker_either(
+    runtime_on_hung_redis: Runtime, hung: HungRedis
+) -> None:
+    """A moderator's decision enqueues its callback after the commit: behind the same breaker,
+    so only the first decision meets the hang; each is answered and its callback kept in the
+    outbox for the sweep."""
+    runtime = runtime_on_hung_redis
+    app = create_app(runtime=runtime)
+    app.config["TESTING"] = True
+    client = app.test_client()
+    with runtime.sessions() as session:
+        headers = token_for(session, add_user(session, "mia"), "queue:read", "queue:write")
+        items = [add_item(session, at=datetime.now(UTC) - timedelta(minutes=1)) for _ in range(3)]
+        session.commit()
+        item_ids = [item.id for item in items]
+
+    def decide(item_id: int) -> int:
+        client.post(f"/v1/review/items/{item_id}/claim", headers=headers)
+        answer = client.post(
+            f"/v1/review/items/{item_id}/decision", json={"action": "remove"}, headers=headers
+        )
+        return answer.status_code
+
+    assert decide(item_ids[0]) == 200
+    tried = hung.connections
+    assert tried >= 1 and runtime.redis_breaker.state == "open"
+    assert [decide(item_id) for item_id in item_ids[1:]] == [200, 200]
+    assert hung.connections == tried
+    with runtime.sessions() as session:
+        statuses = session.scalars(select(Delivery.status)).all()
+    assert statuses == [DeliveryStatus.PENDING] * 3
