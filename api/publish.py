@@ -4,6 +4,8 @@ What is published from a request (scoring for new comments, a moderator's callba
 committed, and beat's sweep enqueues whatever waits: a failed publish costs time, never data.
 So the broker sits behind its circuit breaker (vigie/breaker.py): after a failure (a hung Redis
 costs a socket timeout) publishes skip it for a few seconds instead of each waiting as long.
+The caller learns whether the task left (api/coalesce.py holds new comments' ids and tries
+again; a moderator's callbacks are in the outbox, which the sweep delivers).
 """
 
 from __future__ import annotations
@@ -38,14 +40,14 @@ def publish(
             breaker.run(send, (Exception,))  # kombu raises many types: each counts as a failure
     except BreakerOpen:
         log.debug(
-            "broker skipped after a recent failure; beat's sweep will enqueue",
+            "broker skipped after a recent failure; enqueued later",
             extra={"task": task, **context},
         )
         return False
     except Exception as exc:  # the work is committed; the sweep enqueues it later
         log.log(
             logging.INFO if breaker is not None else logging.WARNING,  # the breaker warned
-            "enqueue failed; beat's sweep will enqueue",
+            "enqueue failed; enqueued later",
             extra={"task": task, "error": type(exc).__name__, **context},
         )
         return False

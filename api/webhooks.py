@@ -150,8 +150,9 @@ def _enqueue(ids: list[int]) -> None:
     coalescer.add(ids)
 
 
-def _send(celery: Celery, breaker: CircuitBreaker | None, chunk: list[int]) -> None:
-    """One scoring task; if the broker is down (or skipped) the sweeper picks them up later."""
-    publish(
+def _send(celery: Celery, breaker: CircuitBreaker | None, chunk: list[int]) -> bool:
+    """One scoring task; False if the broker is down (or skipped): the coalescer holds the ids
+    and tries again, and beat's sweep finds them if this process cannot."""
+    return publish(
         celery, breaker, "vigie.score_comments", [chunk], _RETRY_POLICY, {"comments": len(chunk)}
     )

@@ -26,6 +26,8 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.pid = os.getpid()
+        # Built here rather than on first use, so concurrent first requests share one each.
+        self.redis_breaker, self.broker_breaker = _breakers(settings)
 
     @cached_property
     def engine(self) -> Engine:
@@ -46,29 +48,6 @@ class Runtime:
                 breaker=self.redis_breaker,
             )
         return DatabaseLimiter(self.sessions)
-
-    @cached_property
-    def redis_breaker(self) -> CircuitBreaker:
-        """REDIS_URL's circuit breaker, shared by this process's rate limiter and, when Redis
-        is the broker, its enqueues: one failure and both skip Redis for a few seconds."""
-        return CircuitBreaker(
-            f"Redis at {_where(self.settings.redis_url)}",
-            while_open="rate limits count in the database; new comments are stored and wait"
-            " for beat's sweep to be enqueued",
-        )
-
-    @cached_property
-    def broker_breaker(self) -> CircuitBreaker | None:
-        """The web's enqueues skip the broker for a few seconds after a failure (None: the
-        embedded broker, a local SQLite file, is always tried)."""
-        if self.settings.uses_embedded_broker:
-            return None
-        if self.settings.broker_url == self.settings.redis_url:
-            return self.redis_breaker
-        return CircuitBreaker(
-            f"the broker at {_where(self.settings.broker_url)}",
-            while_open="new comments are stored and wait for beat's sweep to be enqueued",
-        )
 
     @cached_property
     def celery(self) -> Celery:
@@ -116,6 +95,23 @@ class Runtime:
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def _breakers(settings: Settings) -> tuple[CircuitBreaker, CircuitBreaker | None]:
+    """Circuit breakers for REDIS_URL (the rate limiter) and the broker (the web's enqueues):
+    one shared breaker when Redis is the broker, so one failure makes both skip it; none for
+    the embedded broker, a local SQLite file."""
+    sweep = "new comments are stored, and enqueued once it answers (or by beat's sweep)"
+    shared = settings.broker_url == settings.redis_url
+    redis = CircuitBreaker(
+        f"Redis at {_where(settings.redis_url)}",
+        while_open="rate limits count in the database" + (f"; {sweep}" if shared else ""),
+    )
+    if settings.uses_embedded_broker:
+        return redis, None
+    if shared:
+        return redis, redis
+    return redis, CircuitBreaker(f"the broker at {_where(settings.broker_url)}", while_open=sweep)
 
 
 def _where(url: str | None) -> str:

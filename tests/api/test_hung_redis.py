@@ -10,21 +10,25 @@ database). Assertions are on connection counts and breaker state, not on wall-cl
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import redis
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from api.app import create_app
 from moderation.models import Comment, CommentStatus, Delivery, DeliveryStatus
-from tests.conftest import make_settings
+from tests.conftest import REDIS_PORT, make_settings
 from tests.queue.conftest import add_item, add_user, token_for
 from tests.support import comment, facebook_feed, meta_headers, signed
 from vigie import migrate
@@ -36,20 +40,26 @@ PORTS = range(8770, 8780)  # the loopback ports this suite's fake servers may us
 
 
 class HungRedis:
-    """Accepts connections on a loopback port and never answers: a hung Redis."""
+    """Accepts connections on a loopback port and never answers: a hung Redis. After
+    `recover(port)`, new connections are passed through to a real Redis on that port."""
 
-    def __init__(self) -> None:
+    def __init__(self, db: int = 8) -> None:
         self.listener = _listen()
         self.port = self.listener.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/8"
+        self.url = f"redis://127.0.0.1:{self.port}/{db}"
         self.lock = threading.Lock()
         self.held: list[socket.socket] = []
+        self.upstream: int | None = None
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
     def connections(self) -> int:
         with self.lock:
             return len(self.held)
+
+    def recover(self, upstream_port: int) -> None:
+        with self.lock:
+            self.upstream = upstream_port
 
     def _accept(self) -> None:
         while True:
@@ -58,13 +68,30 @@ class HungRedis:
             except OSError:  # closed
                 return
             with self.lock:
-                self.held.append(connection)  # kept open, never read nor answered
+                self.held.append(connection)  # while hung: kept open, never read nor answered
+                upstream = self.upstream
+            if upstream is not None:
+                server = socket.create_connection(("127.0.0.1", upstream))
+                for one, other in ((connection, server), (server, connection)):
+                    threading.Thread(target=_pipe, args=(one, other), daemon=True).start()
 
     def close(self) -> None:
         self.listener.close()
         with self.lock:
             for connection in self.held:
                 connection.close()
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for one in (source, sink):
+            with contextlib.suppress(OSError):
+                one.shutdown(socket.SHUT_RDWR)
 
 
 def _listen() -> socket.socket:
@@ -271,3 +298,57 @@ def test_moderators_decisions_do_not_wait_on_a_hung_broker_either(
     with runtime.sessions() as session:
         statuses = session.scalars(select(Delivery.status)).all()
     assert statuses == [DeliveryStatus.PENDING] * 3
+
+
+@pytest.mark.redis
+def test_comments_held_while_redis_hung_are_enqueued_once_it_answers(
+    tmp_path: Path, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis hangs, then answers again: after the cooldown one trial (the coalescer's retry,
+    off the request path) gets through, the breaker closes (one warning), and the comments
+    held meanwhile are enqueued at once, not left to beat's sweep."""
+    db = int(redis_url.rsplit("/", 1)[1])
+    hung = HungRedis(db)
+    settings = make_settings(
+        tmp_path,
+        REDIS_URL=hung.url,
+        VIGIE_REDIS_TIMEOUT=0.2,
+        VIGIE_BROKER_TIMEOUT=0.5,
+        VIGIE_ENQUEUE_WAIT=0,
+    )
+    migrate.upgrade(settings.database_url)
+    runtime = Runtime(settings)
+    clock = Clock()
+    runtime.redis_breaker.clock = clock
+    client = create_app(runtime=runtime).test_client()
+    real = redis.Redis.from_url(redis_url)
+    caplog.set_level(logging.WARNING, logger="vigie.breaker")
+    try:
+        assert [_post(client, f"c{n}") for n in range(3)] == [202] * 3
+        assert runtime.redis_breaker.state == "open"
+        hung.recover(REDIS_PORT)
+        clock.now += 5  # the cooldown is over: the next call is a trial
+        deadline = time.monotonic() + 30
+        while runtime.redis_breaker.state != "closed" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert runtime.redis_breaker.state == "closed"
+        enqueued: list[int] = []
+        while len(enqueued) < 3 and time.monotonic() < deadline:
+            enqueued = sorted(i for message in real.lrange("celery", 0, -1) for i in _ids(message))
+            time.sleep(0.05)
+        with runtime.sessions() as session:
+            assert enqueued == sorted(session.scalars(select(Comment.id)))
+        closed = [r for r in caplog.records if "answers again" in r.getMessage()]
+        assert len(closed) == 1
+    finally:
+        real.delete("celery")
+        real.close()
+        runtime.close()
+        hung.close()
+
+
+def _ids(message: bytes) -> list[int]:
+    """The comment ids in a queued `vigie.score_comments` message (kombu's JSON envelope)."""
+    envelope = json.loads(message)
+    args, _, _ = json.loads(base64.b64decode(envelope["body"]))
+    return list(args[0])
