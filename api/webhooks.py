@@ -145,6 +145,7 @@ def _enqueue(ids: list[int]) -> None:
                 partial(_send, rt.celery, rt.broker_breaker),
                 ENQUEUE_CHUNK,
                 rt.settings.enqueue_wait_s,
+                give_up_s=rt.settings.rescue_after_s,  # then the sweep re-enqueues them anyway
             ),
         )
     coalescer.add(ids)

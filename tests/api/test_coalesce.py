@@ -98,3 +98,30 @@ def test_it_holds_a_bounded_number_of_ids() -> None:
     coalescer.add([1, 2])
     coalescer.add([3, 4, 5])
     assert coalescer.held == [1, 2, 3]
+
+
+def test_it_leaves_ids_held_too_long_to_the_sweep() -> None:
+    """Past give_up_s (VIGIE_RESCUE_AFTER: the sweep re-enqueues them) held ids are dropped,
+    counted from when they were first refused, not from the last failed retry."""
+    now = [0.0]
+    broker = Broker()
+    coalescer = Coalescer(
+        broker, chunk=100, wait_s=0, retry_s=3600, give_up_s=300, clock=lambda: now[0]
+    )
+    coalescer.add([1])
+    now[0] = 200
+    coalescer.retry()
+    coalescer.add([2])
+    assert coalescer.held == [1, 2]
+    now[0] = 301
+    coalescer.retry()
+    assert coalescer.held == []
+    assert broker.tried == [[1], [1], [2]], "given up without another try"
+
+
+def test_a_closed_coalescer_holds_and_retries_nothing() -> None:
+    coalescer = Coalescer(Broker(), chunk=100, wait_s=0, retry_s=0.01)
+    coalescer.add([1])
+    coalescer.close()
+    coalescer.add([2])
+    assert (coalescer.held, coalescer.retry_timer) == ([], None)

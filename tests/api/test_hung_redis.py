@@ -17,12 +17,13 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import redis
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -37,6 +38,7 @@ from vigie.ratelimit import DatabaseLimiter, Limit, RedisLimiter
 from vigie.runtime import Runtime
 
 PORTS = range(8770, 8780)  # the loopback ports this suite's fake servers may use
+AppFor = Callable[[Runtime], Flask]
 
 
 class HungRedis:
@@ -126,6 +128,25 @@ def runtime_on_hung_redis(tmp_path: Path, hung: HungRedis) -> Iterator[Runtime]:
     runtime.close()
 
 
+@pytest.fixture
+def app_for() -> Iterator[AppFor]:
+    """Apps whose coalescers are closed afterwards: no retry of this test's held comments
+    reaches a later test's listener on the same port."""
+    apps: list[Flask] = []
+
+    def make(runtime: Runtime) -> Flask:
+        app = create_app(runtime=runtime)
+        app.config["TESTING"] = True
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        coalescer = app.extensions.get("vigie_coalescer")
+        if coalescer is not None:
+            coalescer.close()
+
+
 def _post(client: FlaskClient, external_id: str) -> int:
     body, headers = signed(comment(external_id))
     return client.post("/v1/comments", data=body, headers=headers).status_code
@@ -138,12 +159,15 @@ def _stored(runtime: Runtime) -> list[tuple[str, CommentStatus]]:
 
 
 def test_webhooks_are_acknowledged_and_stored_without_waiting_on_a_hung_redis(
-    runtime_on_hung_redis: Runtime, hung: HungRedis, caplog: pytest.LogCaptureFixture
+    runtime_on_hung_redis: Runtime,
+    hung: HungRedis,
+    app_for: AppFor,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The first webhook meets the hang; the breaker opens and the next ones do not touch
     Redis at all (no new connection), yet every one is a 202 with its comment stored."""
     runtime = runtime_on_hung_redis
-    client = create_app(runtime=runtime).test_client()
+    client = app_for(runtime).test_client()
     caplog.set_level(logging.WARNING, logger="vigie.breaker")
 
     assert _post(client, "first") == 202
@@ -168,7 +192,9 @@ def test_webhooks_are_acknowledged_and_stored_without_waiting_on_a_hung_redis(
     assert runtime.redis_breaker.openings == 1
 
 
-def test_rate_limits_still_count_while_redis_is_skipped(tmp_path: Path, hung: HungRedis) -> None:
+def test_rate_limits_still_count_while_redis_is_skipped(
+    tmp_path: Path, hung: HungRedis, app_for: AppFor
+) -> None:
     """With Redis skipped the source's limit counts in the database: the fourth request in
     the minute is still a 429."""
     settings = make_settings(
@@ -176,7 +202,7 @@ def test_rate_limits_still_count_while_redis_is_skipped(tmp_path: Path, hung: Hu
     )
     migrate.upgrade(settings.database_url)
     runtime = Runtime(settings)
-    client = create_app(runtime=runtime).test_client()
+    client = app_for(runtime).test_client()
     try:
         codes = [_post(client, f"c{n}") for n in range(4)]
         assert codes == [202, 202, 202, 429]
@@ -186,10 +212,10 @@ def test_rate_limits_still_count_while_redis_is_skipped(tmp_path: Path, hung: Hu
 
 
 def test_readiness_still_names_the_hung_broker_as_degraded(
-    runtime_on_hung_redis: Runtime, hung: HungRedis
+    runtime_on_hung_redis: Runtime, app_for: AppFor
 ) -> None:
     """/readyz checks the broker itself, breaker or not: still 200 degraded, naming it."""
-    client = create_app(runtime=runtime_on_hung_redis).test_client()
+    client = app_for(runtime_on_hung_redis).test_client()
     assert _post(client, "c1") == 202
     assert runtime_on_hung_redis.redis_breaker.state == "open"
     answer = client.get("/readyz")
@@ -245,7 +271,7 @@ def test_without_a_fallback_the_limiter_fails_open(hung: HungRedis) -> None:
 
 
 def test_the_enqueue_skips_a_broker_other_than_redis_url_after_a_failure(
-    tmp_path: Path, hung: HungRedis
+    tmp_path: Path, hung: HungRedis, app_for: AppFor
 ) -> None:
     """BROKER_URL apart from REDIS_URL has its own breaker: the hung broker is tried once."""
     settings = make_settings(
@@ -253,7 +279,7 @@ def test_the_enqueue_skips_a_broker_other_than_redis_url_after_a_failure(
     )
     migrate.upgrade(settings.database_url)
     runtime = Runtime(settings)
-    client = create_app(runtime=runtime).test_client()
+    client = app_for(runtime).test_client()
     try:
         assert _post(client, "c0") == 202
         tried = hung.connections
@@ -268,15 +294,13 @@ def test_the_enqueue_skips_a_broker_other_than_redis_url_after_a_failure(
 
 
 def test_moderators_decisions_do_not_wait_on_a_hung_broker_either(
-    runtime_on_hung_redis: Runtime, hung: HungRedis
+    runtime_on_hung_redis: Runtime, hung: HungRedis, app_for: AppFor
 ) -> None:
     """A moderator's decision enqueues its callback after the commit: behind the same breaker,
     so only the first decision meets the hang; each is answered and its callback kept in the
     outbox for the sweep."""
     runtime = runtime_on_hung_redis
-    app = create_app(runtime=runtime)
-    app.config["TESTING"] = True
-    client = app.test_client()
+    client = app_for(runtime).test_client()
     with runtime.sessions() as session:
         headers = token_for(session, add_user(session, "mia"), "queue:read", "queue:write")
         items = [add_item(session, at=datetime.now(UTC) - timedelta(minutes=1)) for _ in range(3)]
@@ -302,7 +326,7 @@ def test_moderators_decisions_do_not_wait_on_a_hung_broker_either(
 
 @pytest.mark.redis
 def test_comments_held_while_redis_hung_are_enqueued_once_it_answers(
-    tmp_path: Path, redis_url: str, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, redis_url: str, app_for: AppFor, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Redis hangs, then answers again: after the cooldown one trial (the coalescer's retry,
     off the request path) gets through, the breaker closes (one warning), and the comments
@@ -320,7 +344,7 @@ def test_comments_held_while_redis_hung_are_enqueued_once_it_answers(
     runtime = Runtime(settings)
     clock = Clock()
     runtime.redis_breaker.clock = clock
-    client = create_app(runtime=runtime).test_client()
+    client = app_for(runtime).test_client()
     real = redis.Redis.from_url(redis_url)
     caplog.set_level(logging.WARNING, logger="vigie.breaker")
     try:
