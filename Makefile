@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint format bench-ingest bench-queue clean
+.PHONY: run test lint format messages compile-messages bench-ingest bench-queue clean
 
 run: $(VENV)/.installed
 	$(BIN)/vigie run
@@ -20,6 +20,19 @@ lint: $(VENV)/.installed-test
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The pages' catalogs (api/i18n.py): after changing strings, `make messages`, translate what
+# is new or fuzzy in api/translations/*/LC_MESSAGES/messages.po, then `make compile-messages`.
+# The keywords are also in tests/api/test_catalogs.py.
+BABEL_KEYWORDS := -k _l -k _lp:1c,2
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F pyproject.toml $(BABEL_KEYWORDS) --no-location --sort-output \
+		--project Vigie -o api/translations/messages.pot .
+	$(BIN)/pybabel update -i api/translations/messages.pot -d api/translations --no-wrap \
+		--ignore-obsolete
+
+compile-messages: $(VENV)/.installed
+	$(BIN)/pybabel compile -d api/translations --statistics
 
 bench-ingest: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py

@@ -15,6 +15,9 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_decimal, format_percent, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,12 +26,17 @@ from alerts.lifecycle import FIRING
 from alerts.models import AlertMessage, Incident, Silence
 from alerts.view import state_of
 from api.auth import runtime
+from api.i18n import format_clock, format_when
 from api.pages import login_required
 from moderation.models import PLATFORMS
 
 bp = Blueprint("alert_pages", __name__)
 
-ACTIONS = {"ack": "Acknowledged", "snooze_1h": "Snoozed for 1 h", "resolve": "Resolved"}
+ACTIONS = {
+    "ack": _l("Acknowledged: incident #%(id)d."),
+    "snooze_1h": _l("Snoozed for 1 h: incident #%(id)d."),
+    "resolve": _l("Resolved: incident #%(id)d."),
+}
 MAX_SILENCE_HOURS = 24 * 30
 SHOWN = 50  # most recent incidents on the page
 
@@ -85,20 +93,20 @@ def alerts_page() -> ResponseReturnValue:
 def incident_action(incident_id: int, action: str) -> ResponseReturnValue:
     """Acknowledge, snooze for 1 h or resolve, as the Slack buttons do."""
     if action not in ACTIONS:
-        flash(f"Unknown action {action!r}.", "error")
+        flash(_("Unknown action %(action)s.", action=repr(action)), "error")
         return redirect(url_for("alert_pages.alerts_page"))
     rt = runtime()
     now = _now()
     with rt.sessions.begin() as db:
         incident = db.get(Incident, incident_id)
         if incident is None:
-            flash(f"No incident #{incident_id}.", "error")
+            flash(_("No incident #%(id)d.", id=incident_id), "error")
         elif incident.status != FIRING:
-            flash(f"Incident #{incident_id} is already resolved.", "error")
+            flash(_("Incident #%(id)d is already resolved.", id=incident_id), "error")
         else:
             click = interactions.Click(action, incident_id, g.user.username)
             interactions.apply_click(db, click, now, service.context(rt.settings))
-            flash(f"{ACTIONS[action]}: incident #{incident_id}.", "ok")
+            flash(str(ACTIONS[action]) % {"id": incident_id}, "ok")
     return redirect(url_for("alert_pages.alerts_page"))
 
 
@@ -112,26 +120,31 @@ def add_silence() -> ResponseReturnValue:
     reason = (form.get("reason") or "").strip()
     problem = None
     if platform is not None and platform not in PLATFORMS:
-        problem = f"Unknown platform {platform!r}."
+        problem = _("Unknown platform %(platform)s.", platform=repr(platform))
     elif topic is not None and topic not in runtime().settings.alert_topics:
-        problem = f"No topic {topic[:64]!r} in VIGIE_ALERT_TOPICS."
+        problem = _("No topic %(topic)s in VIGIE_ALERT_TOPICS.", topic=repr(topic[:64]))
     elif len(reason) > 500:
-        problem = "A reason has at most 500 characters."
+        problem = _("A reason has at most 500 characters.")
     elif "\x00" in reason:  # PostgreSQL text cannot hold it (a 500)
-        problem = "A reason cannot contain NUL characters."
+        problem = _("A reason cannot contain NUL characters.")
     hours = _hours(form.get("hours"))
     if problem is None and hours is None:
-        problem = f"Hours: a number from 0.25 to {MAX_SILENCE_HOURS}."
+        problem = _(
+            "Hours: a number from %(low)s to %(high)s.",
+            low=format_decimal(0.25),
+            high=format_decimal(MAX_SILENCE_HOURS),
+        )
     if problem is not None or hours is None:
-        flash(f"Silence not added. {problem}", "error")
+        flash(_("Silence not added. %(problem)s", problem=problem), "error")
         return redirect(url_for("alert_pages.alerts_page"))
     now = _now()
     with runtime().sessions.begin() as db:
         silence = interactions.add_silence(
             db, platform, topic, now + timedelta(hours=hours), g.user.username, reason, now
         )
-        what = " · ".join(filter(None, [platform or "every platform", topic]))
-        flash(f"Silenced {what} until {silence.ends_at:%d %b %H:%M} UTC.", "ok")
+        what = " · ".join(filter(None, [platform or _("every platform"), topic]))
+        when = format_when(silence.ends_at)
+        flash(_("Silenced %(what)s until %(when)s UTC.", what=what, when=when), "ok")
     return redirect(url_for("alert_pages.alerts_page"))
 
 
@@ -142,10 +155,10 @@ def end_silence(silence_id: int) -> ResponseReturnValue:
     with runtime().sessions.begin() as db:
         silence = db.get(Silence, silence_id)
         if silence is None or silence.ends_at <= now:
-            flash(f"Silence #{silence_id} is not active.", "error")
+            flash(_("Silence #%(id)d is not active.", id=silence_id), "error")
         else:
             silence.ends_at = now
-            flash(f"Silence #{silence_id} ended.", "ok")
+            flash(_("Silence #%(id)d ended.", id=silence_id), "ok")
     return redirect(url_for("alert_pages.alerts_page"))
 
 
@@ -191,33 +204,59 @@ def _row(incident: Incident, delivery: Delivery, now: datetime) -> Row:
     state = state_of(incident, now)
     note = ""
     if state == "resolved" and incident.resolved_at is not None:
-        note = f"at {incident.resolved_at:%d %b %H:%M} UTC"
+        note = _("at %(when)s UTC", when=format_when(incident.resolved_at))
     elif state == "acknowledged":
-        note = f"by {incident.acknowledged_by}"
-    elif state == "snoozed":
-        note = f"until {incident.snoozed_until:%H:%M} UTC"
+        note = _("by %(who)s", who=incident.acknowledged_by)
+    elif state == "snoozed" and incident.snoozed_until is not None:
+        note = _("until %(time)s UTC", time=format_clock(incident.snoozed_until))
     if incident.status == FIRING and incident.escalated_at is not None:
-        note = f"{note}, escalated {incident.escalated_at:%H:%M}".lstrip(", ")
+        escalated = _("escalated %(time)s", time=format_clock(incident.escalated_at))
+        note = f"{note}, {escalated}" if note else escalated
+    return Row(
+        incident,
+        state,
+        note,
+        _figures(incident.figures or {}),
+        _slack(incident, delivery),
+        bool(delivery.errors),
+    )
+
+
+def _slack(incident: Incident, delivery: Delivery) -> str:
+    """What happened to an incident's Slack messages, in words."""
     statuses, errors = delivery.statuses, sorted(delivery.errors)
     if not statuses:
-        slack = "not sent (silenced or inhibited)" if incident.notified_at is None else "—"
-    elif errors:
-        slack = f"{statuses[outbox.FAILED]} failed: {', '.join(errors)}"
-    else:
-        parts = [f"{statuses[s]} {s}" for s in (outbox.SENT, outbox.PENDING) if statuses[s]]
-        slack = ", ".join(parts)
-        if delivery.transports == {"console"}:
-            slack += " to the worker's console (Slack is not configured)"
-    return Row(incident, state, note, _figures(incident.figures or {}), slack, bool(errors))
+        return _("not sent (silenced or inhibited)") if incident.notified_at is None else "—"
+    if errors:
+        return ngettext(
+            "%(num)d failed: %(errors)s",
+            "%(num)d failed: %(errors)s",
+            statuses[outbox.FAILED],
+            errors=", ".join(errors),  # Slack's own error codes: not translated
+        )
+    parts = []
+    if statuses[outbox.SENT]:
+        parts.append(ngettext("%(num)d sent", "%(num)d sent", statuses[outbox.SENT]))
+    if statuses[outbox.PENDING]:
+        parts.append(ngettext("%(num)d pending", "%(num)d pending", statuses[outbox.PENDING]))
+    slack = ", ".join(parts)
+    if delivery.transports == {"console"}:
+        slack = _("%(sent)s to the worker's console (Slack is not configured)", sent=slack)
+    return slack
 
 
 def _figures(f: dict[str, Any]) -> str:
     parts = []
     if "observed" in f:
         parts.append(
-            f"{float(f['observed']):.0f} in {int(f.get('window_min', 5))} min"
-            f" (usually {float(f.get('baseline', 0)):.0f})"
+            _(
+                "%(observed)s in %(window)d min (usually %(baseline)s)",
+                observed=format_decimal(round(float(f["observed"]))),
+                window=int(f.get("window_min", 5)),
+                baseline=format_decimal(round(float(f.get("baseline", 0)))),
+            )
         )
     if f.get("share") is not None:
-        parts.append(f"{100 * float(f['share']):.0f}% negative")
+        share = format_percent(float(f["share"]))
+        parts.append(_("%(share)s negative", share=share))
     return " · ".join(parts)

@@ -8,9 +8,22 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFProtect
 
-from api import alert_pages, alerts, comments, errors, health, openapi, pages, review, webhooks
+from api import (
+    alert_pages,
+    alerts,
+    comments,
+    errors,
+    health,
+    i18n,
+    openapi,
+    pages,
+    review,
+    webhooks,
+    words,
+)
 from api.errors import ApiError
 from rules import RulesError
 from vigie import migrate
@@ -29,6 +42,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.extensions["vigie"] = runtime
     _sessions(app, runtime.settings)
     errors.register(app)
+    i18n.init_app(app, runtime.settings)
+    app.jinja_env.filters["term"] = words.term
     app.url_value_preprocessor(_ids_fit_the_database)
     app.before_request(_refuse_nul_in_url)
     CSRFProtect(app)
@@ -88,7 +103,7 @@ def _ids_fit_the_database(endpoint: str | None, values: dict[str, Any] | None) -
     # Row ids are 32-bit: a larger <int:...> in a URL is a 404, not an overflow in the query.
     # (A converter with max= would do, but then Werkzeug answers some methods with a 405.)
     if values and any(isinstance(v, int) and v > 2**31 - 1 for v in values.values()):
-        raise ApiError(404, "not_found", "no such id")
+        raise ApiError(404, "not_found", _l("no such id"))
 
 
 def _refuse_nul_in_url() -> None:
@@ -96,4 +111,4 @@ def _refuse_nul_in_url() -> None:
     if "\x00" in request.path or any(
         "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)
     ):
-        raise ApiError(400, "bad_request", "NUL characters are not allowed in URLs")
+        raise ApiError(400, "bad_request", _l("NUL characters are not allowed in URLs"))

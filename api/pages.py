@@ -28,11 +28,14 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.models import Incident
+from api import i18n, words
 from api.auth import runtime
 from api.review import cursors_from, enqueue_deliveries, filters_from
 from moderation.review import accounts, queue, stats
@@ -41,6 +44,7 @@ from moderation.review.models import AuditEntry, ReviewItem, Role, User, Verdict
 from moderation.review.present import audit_json, clip, item_detail, item_summary
 from rules.model import RulesError
 from vigie.ratelimit import Limit
+from vigie.settings import UI_LANGUAGES
 
 bp = Blueprint("pages", __name__)
 FILTER_ARGS = ("platform", "language", "reason", "tag", "incident")
@@ -87,24 +91,28 @@ def csrf_refused(exc: CSRFError) -> ResponseReturnValue:
     again since): reloading it gives a fresh form.
     """
     if request.endpoint == "pages.login":
-        error = (
+        error = _(
             "This login form had expired (its CSRF token), so you were not logged in: try again."
         )
         return render_template("review/login.html", error=error), 400
     if session.get("user_id") is None:
-        flash("Your session ended, so nothing was changed: log in again.", "error")
+        flash(_("Your session ended, so nothing was changed: log in again."), "error")
         return redirect(url_for("pages.login", next=_referring_page()))
-    message = (
+    message = _(
         "This page was loaded before your current session began (its CSRF token no longer "
         "matches), so nothing was changed. Reload the page and try again."
     )
     return render_template("review/error.html", status=400, message=message), 400
 
 
-def _referring_page() -> str:
+def _referring_page(login_too: bool = False) -> str:
     """The path of the page a form was posted from, when it is one of ours; else the queue."""
     found = urlsplit(request.referrer or "")
-    if found.netloc == request.host and found.path.startswith("/") and found.path != "/login":
+    if (
+        found.netloc == request.host
+        and found.path.startswith("/")
+        and (login_too or found.path != "/login")
+    ):
         return found.path + (f"?{found.query}" if found.query else "")
     return url_for("pages.queue_page")
 
@@ -129,9 +137,12 @@ def login() -> ResponseReturnValue:
         if wait:
             # Refused before the password is checked: a locked account cannot be guessed at.
             minutes = -(-wait // 60)
-            page = render_template(
-                "review/login.html", error=f"Too many failed logins. Try again in {minutes} min."
+            error = ngettext(
+                "Too many failed logins. Try again in %(num)d minute.",
+                "Too many failed logins. Try again in %(num)d minutes.",
+                minutes,
             )
+            page = render_template("review/login.html", error=error)
             return page, 429, {"Retry-After": str(wait)}
         password = request.form.get("password", "")
         with runtime().sessions.begin() as db:
@@ -141,7 +152,7 @@ def login() -> ResponseReturnValue:
         if user_id is None:
             for key, limit in limits:
                 runtime().limiter.hit(key, limit, time.time())
-            error = "Wrong username or password."
+            error = _("Wrong username or password.")
         else:
             session.clear()  # a fresh session on login: no fixation
             session["user_id"] = user_id
@@ -217,7 +228,14 @@ def queue_page() -> ResponseReturnValue:
     now = _now()
     found = queue.counts(db, filters, now)
     shown = queue.page(db, filters, PAGE_SIZE, after, before)
-    items = [{**item_summary(i), "waiting": _minutes(now - i.queued_at)} for i in shown.items]
+    items = [
+        {
+            **item_summary(i),
+            "why": words.why(i.decision.scores),
+            "waiting": _minutes(now - i.queued_at),
+        }
+        for i in shown.items
+    ]
     waited = _minutes(now - found.oldest_queued_at) if found.oldest_queued_at else None
     # The filters alone: what the counts, "Start reviewing" and the paging links carry.
     kept = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
@@ -285,12 +303,16 @@ def next_item() -> ResponseReturnValue:
         held = queue.counts(db, filters, now).claimed if item_id is None else 0
     if item_id is None:
         if held:
-            noun = "waiting item is" if held == 1 else "waiting items are"
-            flash(
-                f"Nothing for you right now: {held} {noun} being reviewed by someone else.", "info"
+            said = ngettext(
+                "Nothing for you right now: %(num)d waiting item is being reviewed by someone "
+                "else.",
+                "Nothing for you right now: %(num)d waiting items are being reviewed by someone "
+                "else.",
+                held,
             )
+            flash(said, "info")
         else:
-            flash("The queue is empty. Nothing to review.", "info")
+            flash(_("The queue is empty. Nothing to review."), "info")
         return redirect(url_for("pages.queue_page", **request.args))
     return redirect(url_for("pages.item_page", item_id=item_id, **request.args))
 
@@ -304,17 +326,18 @@ def item_page(item_id: int) -> ResponseReturnValue:
         filters = filters_from(request.args, db)
         item = db.get(ReviewItem, item_id)
         if item is None:
-            abort(404, f"No review item #{item_id}.")
+            abort(404, _("No review item #%(id)d.", id=item_id))
         claimed = queue.claim(db, item_id, g.user.id, now, rt.settings.claim_lease_s)
         problem = None
         if claimed is None:
-            problem = explain(db, item_id, g.user, now).message
+            problem = words.conflict(explain(db, item_id, g.user, now))
         else:
             queue.release_others(db, g.user.id, item_id)
             item = claimed
         before, after = queue.neighbours(db, item, filters)
         context = {
-            "item": item_detail(db, item),
+            "item": {**item_detail(db, item), "why": words.why(item.decision.scores)},
+            "written_at": item.comment.created_at,
             "holding": claimed is not None,
             "problem": problem,
             "previous_id": before,
@@ -368,7 +391,10 @@ def decide_page(item_id: int) -> ResponseReturnValue:
     except ValueError:
         abort(
             400,
-            f"Unknown action {form.get('action', '')[:40]!r}: approve, remove, escalate or skip.",
+            _(
+                "Unknown action %(action)s: approve, remove, escalate or skip.",
+                action=repr(form.get("action", "")[:40]),
+            ),
         )
     corrections = tuple(c for c in form.getlist("corrections") if c)
     choice = Choice(verdict, form.get("reason", "").strip() or None, corrections, via="web")
@@ -387,19 +413,18 @@ def decide_page(item_id: int) -> ResponseReturnValue:
             return redirect(url_for("pages.next_item", **args))
         if exc.code in ("not_claimed", "claim_expired"):
             # The item page takes the item back when nobody else holds it.
-            flash(
-                f"Your {verdict.value} was not applied: you no longer held this item (its claim "
-                "ran out, or you opened another item meanwhile). Unless someone else took it, it is "
+            said = _(
+                "Your %(verdict)s was not applied: you no longer held this item (its claim ran "
+                "out, or you opened another item meanwhile). Unless someone else took it, it is "
                 "yours again below: decide again.",
-                "error",
+                verdict=words.term(verdict, "action"),
             )
+            flash(said, "error")
         elif exc.code not in ITEM_PAGE_EXPLAINS:
-            flash(exc.message, "error")
+            flash(words.conflict(exc), "error")
         return redirect(url_for("pages.item_page", item_id=item_id, **args))
     enqueue_deliveries(decided.delivery_ids)
-    count = len(decided.item_ids)
-    noun = f"{count} items" if count > 1 else f"item #{item_id}"
-    flash(f"{verdict.value.capitalize()}: {noun}.", "ok")
+    flash(words.decided(verdict, decided.item_ids), "ok")
     return redirect(url_for("pages.next_item", **args))
 
 
@@ -437,13 +462,36 @@ def dashboard_page() -> ResponseReturnValue:
 @login_required
 def audit_page() -> ResponseReturnValue:
     if g.user.role is not Role.ADMIN:
-        abort(403)
+        abort(403, _("Only admins can read the audit log."))
     entries = g.db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200))
-    return render_template("review/audit.html", entries=[audit_json(e) for e in entries])
+    shown = [{**audit_json(e), "moment": e.at} for e in entries]
+    return render_template("review/audit.html", entries=shown)
 
 
 def _minutes(delta: Any) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+    return i18n.minutes_text(int(delta.total_seconds() // 60))
+
+
+@bp.post("/language")
+def set_language() -> ResponseReturnValue:
+    """The header's language switch: the moderator's choice (kept on their account when
+    logged in, and in a cookie for the login page), then back to the page it was on."""
+    language = request.form.get("language", "")
+    if language not in UI_LANGUAGES:
+        abort(400, _("Unknown language %(language)s.", language=repr(language[:20])))
+    user_id = session.get("user_id")
+    if user_id is not None:
+        with runtime().sessions.begin() as db:
+            user = db.get(User, user_id)
+            if user is not None:
+                user.language = language
+    answer = redirect(_referring_page(login_too=True))
+    answer.set_cookie(
+        i18n.COOKIE,
+        language,
+        max_age=i18n.COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=runtime().settings.is_production,
+    )
+    return answer

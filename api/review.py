@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -42,8 +43,11 @@ def filters_from(args: Any, session: Session) -> queue.Filters:
         raise ApiError(
             400,
             "bad_request",
-            f"unknown platform {platform[:40]!r}: the platform filter is one of "
-            f"{', '.join(PLATFORMS)}",
+            _l(
+                "unknown platform %(platform)s: the platform filter is one of %(platforms)s",
+                platform=repr(platform[:40]),
+                platforms=", ".join(PLATFORMS),
+            ),
         )
     raw = args.get("incident")
     if raw:
@@ -52,12 +56,15 @@ def filters_from(args: Any, session: Session) -> queue.Filters:
             raise ApiError(
                 400,
                 "bad_request",
-                f"incident must be an alert incident's number, not {raw[:40]!r}",
+                _l(
+                    "incident must be an alert incident's number, not %(value)s",
+                    value=repr(raw[:40]),
+                ),
             )
         incident_id = int(raw)
         incident = session.get(Incident, incident_id) if 0 < incident_id < 2**31 else None
         if incident is None:
-            raise ApiError(404, "not_found", f"there is no alert incident #{raw[:20]}")
+            raise ApiError(404, "not_found", _l("there is no alert incident #%(id)s", id=raw[:20]))
         platform, since, until = incident.platform, incident.opened_at - LEAD, incident.resolved_at
         topic = incident.topic or None
     return queue.Filters(
@@ -83,15 +90,20 @@ def cursors_from(args: Any) -> tuple[queue.Cursor | None, queue.Cursor | None]:
         raise ApiError(
             400,
             "bad_request",
-            "the queue is not paged by number (page=): follow the Next and Previous links, "
-            "or the answer's page.next and page.previous cursors (after=, before=)",
+            _l(
+                "the queue is not paged by number (page=): follow the Next and Previous links, "
+                "or the answer's page.next and page.previous cursors (after=, before=)"
+            ),
         )
     sort = args.get("sort")
     if sort is not None and sort != "priority":
         raise ApiError(
             400,
             "bad_request",
-            f"unknown sort {sort[:40]!r}: the queue is always in priority order (sort=priority)",
+            _l(
+                "unknown sort %(sort)s: the queue is always in priority order (sort=priority)",
+                sort=repr(sort[:40]),
+            ),
         )
     found: dict[str, queue.Cursor] = {}
     for name in ("after", "before"):
@@ -104,11 +116,15 @@ def cursors_from(args: Any) -> tuple[queue.Cursor | None, queue.Cursor | None]:
             raise ApiError(
                 400,
                 "bad_request",
-                f"{name} must be a place in the queue as the Next and Previous links write it "
-                f"(e.g. 1795500000000000.42), not {raw[:40]!r}",
+                _l(
+                    "%(name)s must be a place in the queue as the Next and Previous links write "
+                    "it (e.g. 1795500000000000.42), not %(value)s",
+                    name=name,
+                    value=repr(raw[:40]),
+                ),
             ) from None
     if len(found) == 2:
-        raise ApiError(400, "bad_request", "give after or before, not both")
+        raise ApiError(400, "bad_request", _l("give after or before, not both"))
     return found.get("after"), found.get("before")
 
 

@@ -72,6 +72,18 @@ _COMPLAINT = re.compile(
     r"\b(?:again|encore|panne|broken|down|outage|late|retard|bug|crash|nul|worst|pire|rien)\b",
     re.IGNORECASE,
 )
+# "Thanks again", "merci encore": a sincere formula, not praise next to a complaint. Counting
+# them made "The birthday cake was delicious, thanks again!" ironic, so negative (0.69).
+_THANKS_AGAIN = re.compile(
+    r"\b(?:thanks|thank you|thx|merci)\s+(?:again|encore)\b|\bencore\s+merci\b", re.IGNORECASE
+)
+
+
+def praise_and_complaint(text: str) -> bool:
+    """Praise and a complaint word in one comment ("bravo, encore une panne"): a cue for irony."""
+    if not _PRAISE.search(text):
+        return False
+    return _COMPLAINT.search(_THANKS_AGAIN.sub(" ", text)) is not None
 
 
 class Scorer(Protocol):
@@ -173,7 +185,7 @@ class LexiconScorer:
         score = 0.05
         if _IRONY_MARKERS.search(text):
             score += 0.6
-        if _PRAISE.search(text) and _COMPLAINT.search(text):
+        if praise_and_complaint(text):
             score += 0.35
         return min(score, 0.95)
 

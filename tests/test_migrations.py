@@ -106,3 +106,59 @@ def test_it_adds_decision_tags_to_a_filled_postgres_database() -> None:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _user_at_0007(url: str) -> None:
+    """Upgrade to 0007 and store one moderator, as a database from before 0008 holds."""
+    migrate.upgrade(url, "0007")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, username, password_hash, role, active, created_at)"
+                " VALUES (1, 'mia', 'x', 'moderator', true, '2026-11-01 10:00:00')"
+            )
+        )
+    engine.dispose()
+
+
+def _language_after_0008(url: str) -> object:
+    """Upgrade to head: the moderator has no language yet (the browser's is used); it can be
+    set, and undone by downgrading to 0007."""
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        before = connection.execute(text("SELECT language FROM users WHERE id = 1")).scalar_one()
+        connection.execute(text("UPDATE users SET language = 'fr' WHERE id = 1"))
+    command.downgrade(migrate.alembic_config(url), "0007")
+    columns = {c["name"] for c in inspect(engine).get_columns("users")}
+    engine.dispose()
+    assert "language" not in columns and "username" in columns
+    migrate.upgrade(url)
+    return before
+
+
+def test_it_adds_the_users_language_on_sqlite(tmp_path: Path) -> None:
+    """Migration 0008 gives existing moderators no language, and can be undone."""
+    url = f"sqlite:///{tmp_path}/users.sqlite3"
+    _user_at_0007(url)
+    assert _language_after_0008(url) is None
+
+
+def test_it_adds_the_users_language_on_postgres() -> None:
+    """The same migration on PostgreSQL, on a database of its own."""
+    from tests.conftest import PG_ADMIN_URL, need_service
+
+    need_service("PostgreSQL", "127.0.0.1", 5432)
+    name = f"vigie_mig_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        _user_at_0007(url)
+        assert _language_after_0008(url) is None
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -115,6 +115,10 @@ def run(workers: int) -> None:
     settings = load_settings()
     _check_bind(settings.host, settings.port)
     migrate.upgrade(settings.database_url)
+    if settings.uses_embedded_broker:
+        from workers import broker
+
+        broker.prepare(settings.broker_url)  # before the worker and beat race to create it
     python = sys.executable
     bind = f"{settings.host}:{settings.port}"
     commands = {

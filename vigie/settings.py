@@ -21,6 +21,10 @@ DEV_SECRET_KEY = "vigie-dev-session-key"  # noqa: S105 - development only; produ
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
+# The moderators' pages are translated into these (api/translations/); English is the source.
+UI_LANGUAGES = ("en", "fr")
+
+
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
@@ -94,6 +98,9 @@ class Settings:
     # VIGIE_SECRET_KEY_PREVIOUS: sessions and CSRF tokens it signed stay valid while rotating.
     secret_key_previous: str | None = None
     claim_lease_s: float = 300.0
+    # VIGIE_UI_LANGUAGE: the moderators' pages' language when neither the moderator's choice
+    # nor the browser's Accept-Language picks one of UI_LANGUAGES (api/i18n.py).
+    ui_language: str = "en"
     # Crisis alerts (alerts/): Slack, routing, timings, topics.
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
@@ -209,6 +216,7 @@ class Settings:
             secret_key=_secret(environ, "VIGIE_SECRET_KEY") or DEV_SECRET_KEY,
             secret_key_previous=_previous_secret(environ, "VIGIE_SECRET_KEY"),
             claim_lease_s=_float(environ, "VIGIE_CLAIM_LEASE", 300.0),
+            ui_language=_choice(environ, "VIGIE_UI_LANGUAGE", UI_LANGUAGES, "en"),
             slack_bot_token=_secret(environ, "SLACK_BOT_TOKEN"),
             slack_signing_secret=_secret(environ, "SLACK_SIGNING_SECRET"),
             slack_signing_secret_previous=_previous_secret(environ, "SLACK_SIGNING_SECRET"),

@@ -2,6 +2,25 @@
 (function () {
   "use strict";
 
+  // What the script says comes from the page, in the page's language (base.html #ui-strings,
+  // api/i18n.py js_strings): {name} marks where a value goes.
+  var strings = null;
+
+  function t(key, values) {
+    if (strings === null) {
+      var block = document.getElementById("ui-strings");
+      try { strings = block ? JSON.parse(block.textContent) : {}; } catch (e) { strings = {}; }
+    }
+    var text = strings[key] || key;
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  function pageLanguage() {
+    return document.documentElement.lang || undefined;
+  }
+
   function typing(event) {
     var t = event.target;
     if (!t) return false;
@@ -67,9 +86,8 @@
     var renewedAt = Date.now();
     function unsure() {
       var until = new Date(renewedAt + lease * 1000);
-      var hhmm = until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      note.textContent = "The claim could not be renewed (server unreachable): it runs out at " +
-        hhmm + " unless a retry gets through; after that a colleague may take this item.";
+      var hhmm = until.toLocaleTimeString(pageLanguage(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+      note.textContent = t("claimUnsure", { time: hhmm });
       note.classList.add("warning");
       setTimeout(renew, retry);
     }
@@ -77,10 +95,10 @@
       fetch(form.dataset.renew, { method: "POST", headers: { "X-CSRFToken": token }, credentials: "same-origin" })
         .then(function (response) {
           if (response.status === 409) {
-            note.textContent = "Your claim was lost: reload the page before deciding.";
+            note.textContent = t("claimLost");
           } else if (response.redirected || response.status === 400) {
             // Sent to the login page (or the token refused): the session ended in another tab.
-            note.textContent = "You were logged out, so the claim is no longer renewed: log in again before deciding.";
+            note.textContent = t("claimLoggedOut");
           } else if (response.ok) {
             renewedAt = Date.now();
             note.textContent = held;
@@ -148,7 +166,7 @@
       if (start) start.disabled = !data.open;
       if (stale) stale.hidden = now === loaded;
       if (now !== before) {
-        live.textContent = "Queue updated: " + data.open + " waiting, " + data.claimed + " being reviewed.";
+        live.textContent = t("queueUpdated", { open: data.open, claimed: data.claimed });
       }
     }
 
@@ -184,8 +202,7 @@
       failures += 1;
       stats.dataset.failures = String(failures);
       if (failures >= NOTICE_AFTER) {
-        say("The counts above have not refreshed since " + clock(lastGood) + " (" + why +
-            "): trying again every " + minutes(delay()) + ". Reload the page to see the queue now.");
+        say(t("countsStale", { time: clock(lastGood), why: why, delay: minutes(delay()) }));
         if (failures === NOTICE_AFTER) live.textContent = notice ? notice.textContent : "";  // once
       }
     }
@@ -204,25 +221,25 @@
         .then(function (response) {
           // Sent to the login page: the session ended (logged out in another tab).
           if (response.redirected || response.status === 401 || response.status === 403) {
-            stop("The counts stopped updating: you were logged out. Reload the page to log in again.");
+            stop(t("countsLoggedOut"));
             return null;
           }
           if (response.ok) {
-            return response.json().then(succeeded, function () { failed("an unreadable answer"); });
+            return response.json().then(succeeded, function () { failed(t("unreadable")); });
           }
           // Asking again will not help: the address itself is wrong now (a deleted incident).
           if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
             return response.json().then(
-              function (body) { return body && body.detail; },
+              // message: the detail in the page's language (api/errors.py)
+              function (body) { return body && (body.message || body.detail); },
               function () { return null; }
             ).then(function (detail) {
-              stop("The counts stopped updating: " + (detail || "the server refused them (" + response.status + ")") +
-                   ". Reload the page, or go back to the whole queue.");
+              stop(t("countsRefused", { detail: detail || t("serverRefused", { status: response.status }) }));
             });
           }
-          failed("the server answered " + response.status);  // 5xx, 408, 429: it may heal
+          failed(t("serverAnswered", { status: response.status }));  // 5xx, 408, 429: it may heal
           return null;
-        }, function () { failed("the server could not be reached"); })
+        }, function () { failed(t("unreachable")); })
         .then(schedule, schedule);
     }
 

@@ -28,9 +28,11 @@ DELIVERED_VERDICTS = (Verdict.APPROVE, Verdict.REMOVE, Verdict.ESCALATE)
 class ReviewConflict(Exception):
     """The decision cannot be applied; `code` is stable, the message is for people."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, **facts: Any) -> None:
         super().__init__(message)
-        self.code, self.message = code, message
+        # facts: what the message says (who, when, verdict), for pages that say it in another
+        # language (api/words.py).
+        self.code, self.message, self.facts = code, message, facts
 
 
 @dataclass(frozen=True)
@@ -181,13 +183,21 @@ def explain(session: Session, item_id: int, user: User, now: datetime) -> Review
         who = item.decider.username if item.decider else "someone"
         when = item.decided_at.strftime("%H:%M:%S UTC") if item.decided_at else "earlier"
         return ReviewConflict(
-            "already_decided", f"{who} already decided this item ({item.verdict}) at {when}"
+            "already_decided",
+            f"{who} already decided this item ({item.verdict}) at {when}",
+            who=item.decider.username if item.decider else None,
+            verdict=str(item.verdict),
+            at=item.decided_at,
         )
     if item.claimed_by == user.id:
         return ReviewConflict("claim_expired", "your claim on this item expired; open it again")
     if item.claimed_by is not None and item.claim_expires_at and item.claim_expires_at > now:
         who = item.claimer.username if item.claimer else "someone"
-        return ReviewConflict("claimed_by_other", f"{who} is reviewing this item")
+        return ReviewConflict(
+            "claimed_by_other",
+            f"{who} is reviewing this item",
+            who=item.claimer.username if item.claimer else None,
+        )
     return ReviewConflict("not_claimed", "claim the item before deciding it")
 
 

@@ -42,6 +42,9 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # The pages' language this moderator chose (api/i18n.py); None: the browser's, else the
+    # VIGIE_UI_LANGUAGE default.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class ApiToken(Base):

@@ -39,8 +39,16 @@ def score_lines(scores: dict[str, Any]) -> list[dict[str, Any]]:
     return lines
 
 
-def uncertainty(scores: dict[str, Any]) -> str:
-    """Why the machine hesitated, e.g. "ironic + moderately toxic, low confidence (0.40)"."""
+@dataclass(frozen=True)
+class Hesitation:
+    """Why the machine hesitated: signals in words ("ironic", "moderately toxic"...) and its
+    confidence when low. The pages put it in the moderator's language (api/words.py)."""
+
+    signals: tuple[str, ...]
+    low_confidence: float | None
+
+
+def hesitation(scores: dict[str, Any]) -> Hesitation:
     parts = []
     if float(scores.get("irony", 0)) >= 0.5:
         parts.append("ironic")
@@ -49,10 +57,17 @@ def uncertainty(scores: dict[str, Any]) -> str:
         parts.append(f"{level(toxicity)} toxic")
     if str(scores.get("sentiment", "")) == "negative":
         parts.append("negative")
-    text = " + ".join(parts) or "no strong signal"
     confidence = scores.get("confidence")
-    if confidence is not None and float(confidence) < 0.6:
-        text += f", low confidence ({float(confidence):.2f})"
+    low = float(confidence) if confidence is not None and float(confidence) < 0.6 else None
+    return Hesitation(tuple(parts), low)
+
+
+def uncertainty(scores: dict[str, Any]) -> str:
+    """Why the machine hesitated, e.g. "ironic + moderately toxic, low confidence (0.40)"."""
+    found = hesitation(scores)
+    text = " + ".join(found.signals) or "no strong signal"
+    if found.low_confidence is not None:
+        text += f", low confidence ({found.low_confidence:.2f})"
     return text
 
 

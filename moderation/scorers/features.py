@@ -13,7 +13,7 @@ from moderation.scorers.lexical import FEATURES, lexical_features
 from moderation.scorers.text import model_text
 from moderation.scoring import LexiconScorer, clean_text
 
-FEATURE_VERSION = "2"  # bump when model_text or the lexical features change
+FEATURE_VERSION = "3"  # bump when model_text or the lexical features change
 
 
 def featurize(

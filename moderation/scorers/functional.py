@@ -101,6 +101,14 @@ CASES = (
     Case("ironic praise", "fr", "Merci de m'avoir facturé deux fois, vraiment top", "not_positive"),
     Case("ironic praise", "fr", "Génial, trois heures d'attente au téléphone", "not_positive"),
     Case("emoji abuse", "en", "🖕🖕🖕", "not_positive"),
+    # "Thanks again" is a formula, not praise next to a complaint word (both read negative
+    # until 2026-11-24 night); with a real complaint it stays ironic.
+    Case(
+        "sincere praise", "en", "Thanks again for the quick refund, really appreciated!", "positive"
+    ),
+    Case("sincere praise", "fr", "Merci encore pour l'accueil, on reviendra !", "positive"),
+    Case("ironic praise", "en", "Thanks again, the app crashed again.", "not_positive"),
+    Case("ironic praise", "fr", "Merci encore, encore une panne ce matin.", "not_positive"),
 )
 # Cases from this index on were written after the scorer was changed to pass the others.
 HELD_OUT_FROM = 30

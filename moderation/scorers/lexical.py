@@ -14,11 +14,10 @@ import numpy as np
 
 from moderation.scorers.profanity import load_profanity
 from moderation.scoring import (
-    _COMPLAINT,
     _IRONY_MARKERS,
-    _PRAISE,
     _SEVERITY_TOXICITY,
     LexiconScorer,
+    praise_and_complaint,
 )
 
 FEATURES = (
@@ -57,7 +56,7 @@ def lexical_row(
         float(any(m.category in _TARGETED for m in matches)),
         lexicon.polarity(text, language) if text and language in _LEXICON_LANGUAGES else 0.0,
         float(bool(_IRONY_MARKERS.search(text))),
-        float(bool(_PRAISE.search(text) and _COMPLAINT.search(text))),
+        float(praise_and_complaint(text)),
         min(text.count("!"), 5) / 5,
         min(text.count("?"), 5) / 5,
         sum(ch.isupper() for ch in letters) / max(len(letters), 1),

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from moderation.scoring import LexiconScorer
+from moderation.scoring import LexiconScorer, praise_and_complaint
 
 scorer = LexiconScorer()
 
@@ -36,6 +36,23 @@ def test_it_reads_ironic_praise_as_negative() -> None:
     scores = scorer.score("Bravo, encore une panne, merci pour rien 👏")
     assert scores.irony > 0.5
     assert scores.sentiment == "negative"
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("The birthday cake was delicious, thanks again!", False),
+        ("Merci encore pour l'accueil, on reviendra !", False),
+        ("Encore merci à toute l'équipe", False),
+        ("Thanks again, the app crashed again.", True),  # a real "again" is still a complaint
+        ("Merci encore, encore une panne ce matin.", True),
+        ("Bravo, encore une panne", True),
+        ("Great, it's down", True),
+    ],
+)
+def test_thanks_again_is_not_praise_next_to_a_complaint(text: str, cue: bool) -> None:
+    """ "Thanks again" is a formula: it once made sincere thanks ironic, so negative."""
+    assert praise_and_complaint(text) is cue
 
 
 @pytest.mark.parametrize(

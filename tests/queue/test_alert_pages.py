@@ -111,7 +111,7 @@ def test_it_acknowledges_and_resolves_like_the_slack_buttons(api: FlaskClient, d
     assert db.get(Incident, incident_id).status == "resolved"  # type: ignore[union-attr]
     row = re.search(rf'data-incident="{incident_id}">(.*?)</tr>', page, re.S)
     assert row is not None and "Resolve<" not in row.group(1), "no buttons once resolved"
-    assert re.search(r'resolved <span class="meta">at \d\d \w+ \d\d:\d\d UTC', row.group(1))
+    assert re.search(r'resolved <span class="meta">at \w+ \d+, \d{4}, \d\d:\d\d UTC', row.group(1))
     page = _post(api, f"/alerts/incidents/{incident_id}/snooze_1h")
     assert "is already resolved" in page
     assert "Unknown action" in _post(api, f"/alerts/incidents/{incident_id}/delete")

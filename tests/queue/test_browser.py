@@ -55,7 +55,7 @@ def log_in(page: Any, base: str, name: str) -> None:
     page.goto(f"{base}/login")
     page.fill("input[name=username]", name)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("form.login button[type=submit]")
     page.wait_for_url(f"{base}/queue")
 
 
@@ -276,7 +276,7 @@ def test_the_item_page_says_so_when_the_session_ends_while_it_is_open(
     assert "nothing was changed" in page.inner_text("main")
     page.fill("input[name=username]", "mia")
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("form.login button[type=submit]")
     page.wait_for_url(f"{live_url}/queue/items/{first}")
     db.expire_all()
     assert db.get(ReviewItem, first).status is ItemStatus.OPEN

@@ -54,7 +54,7 @@ def test_the_item_page_marks_the_comments_language_and_its_times_zone(
     in Paris would otherwise read 08:15 as local time, an hour off)."""
     page = _item_page(api, db, text="Vous êtes nuls 😡", language="fr")
     assert '<p class="text" id="comment-text" lang="fr">' in page
-    assert "2026-11-24 08:15 UTC</time>" in page
+    assert "Nov 24, 2026, 08:15 UTC</time>" in page
     assert '<span lang="fr">Franchement, aucun problème' in page  # the thread's comments too
 
 

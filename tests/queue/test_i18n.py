@@ -1,0 +1,243 @@
+"""The pages' language: the moderator's choice, the cookie, Accept-Language, VIGIE_UI_LANGUAGE;
+French pages with French dates and plurals; the JSON API stays English."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from api.i18n import COOKIE
+from moderation.review.models import User
+from tests.conftest import make_settings
+from tests.queue.conftest import add_incident, add_item, add_user, token_for
+from tests.queue.test_pages import csrf, log_in
+from vigie import migrate
+from vigie.runtime import Runtime
+from vigie.settings import SettingsError
+
+FRENCH = "Se connecter"
+ENGLISH = "Log in to review"
+
+
+def _lang(page: str) -> str:
+    found = re.search(r'<html lang="([^"]+)">', page)
+    assert found is not None
+    return found.group(1)
+
+
+def _login_page(client: FlaskClient, **headers: str) -> str:
+    return client.get("/login", headers=headers).get_data(as_text=True)
+
+
+def test_it_answers_in_french_to_a_french_browser(api: FlaskClient) -> None:
+    """Accept-Language fr-FR (best match among en and fr): the page is French, <html lang="fr">."""
+    page = _login_page(api, **{"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
+    assert FRENCH in page and "Mot de passe" in page and ENGLISH not in page
+    assert _lang(page) == "fr"
+
+
+def test_it_answers_in_english_without_a_preference(api: FlaskClient) -> None:
+    """No Accept-Language, or only languages Vigie lacks: VIGIE_UI_LANGUAGE's default, en."""
+    for headers in ({}, {"Accept-Language": "de-DE,de;q=0.9"}):
+        page = _login_page(api, **headers)
+        assert ENGLISH in page and _lang(page) == "en"
+
+
+def test_it_prefers_the_best_ranked_language(api: FlaskClient) -> None:
+    """English ranked above French: English."""
+    page = _login_page(api, **{"Accept-Language": "en-GB,en;q=0.9,fr;q=0.8"})
+    assert _lang(page) == "en"
+
+
+def test_an_unknown_language_falls_back_to_the_configured_default(tmp_path: Path) -> None:
+    """VIGIE_UI_LANGUAGE=fr: a browser asking for German gets French."""
+    settings = make_settings(tmp_path, VIGIE_UI_LANGUAGE="fr")
+    migrate.upgrade(settings.database_url)
+    runtime = Runtime(settings)
+    try:
+        client = create_app(runtime=runtime).test_client()
+        page = _login_page(client, **{"Accept-Language": "de"})
+        assert FRENCH in page and _lang(page) == "fr"
+        assert _lang(_login_page(client, **{"Accept-Language": "en"})) == "en"
+    finally:
+        runtime.close()
+
+
+def test_a_bad_default_language_is_a_configuration_error(tmp_path: Path) -> None:
+    """VIGIE_UI_LANGUAGE=de is refused at start-up, naming the variable and the choices."""
+    with pytest.raises(
+        SettingsError, match=r"^VIGIE_UI_LANGUAGE: expected one of en, fr, got 'de'"
+    ):
+        make_settings(tmp_path, VIGIE_UI_LANGUAGE="de")
+
+
+def test_the_cli_says_so_in_one_line(tmp_path: Path) -> None:
+    """`vigie` with a bad VIGIE_UI_LANGUAGE: a message, no traceback."""
+    from click.testing import CliRunner
+
+    from vigie.cli import main
+
+    env = {"VIGIE_DATA_DIR": str(tmp_path), "VIGIE_UI_LANGUAGE": "klingon"}
+    result = CliRunner().invoke(main, ["users", "list"], env=env)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "VIGIE_UI_LANGUAGE" in result.output
+
+
+def test_the_cookie_overrides_the_browser(api: FlaskClient) -> None:
+    """The switch's cookie wins over Accept-Language; a cookie of another language is ignored."""
+    api.set_cookie(COOKIE, "en")
+    assert _lang(_login_page(api, **{"Accept-Language": "fr"})) == "en"
+    api.set_cookie(COOKIE, "xx")
+    assert _lang(_login_page(api, **{"Accept-Language": "fr"})) == "fr"
+
+
+def test_the_switch_sets_the_cookie_and_returns_to_the_page(api: FlaskClient) -> None:
+    """Logged out: the switch on the login page sets the cookie and comes back to it."""
+    token = csrf(api, "/login")
+    answer = api.post(
+        "/language",
+        data={"language": "fr", "csrf_token": token},
+        headers={"Referer": "http://localhost/login?next=/queue"},
+    )
+    assert answer.status_code == 302 and answer.location == "/login?next=/queue"
+    assert api.get_cookie(COOKIE).value == "fr"  # type: ignore[union-attr]
+    assert FRENCH in _login_page(api)
+
+
+def test_the_switch_refuses_an_unknown_language_and_a_missing_token(api: FlaskClient) -> None:
+    """A language Vigie lacks is a 400 page; without the CSRF token nothing changes (sent back
+    to the login page, as any form posted without a valid token)."""
+    token = csrf(api, "/login")
+    assert api.post("/language", data={"language": "de", "csrf_token": token}).status_code == 400
+    assert api.post("/language", data={"language": "fr"}).status_code in (302, 400)
+    assert api.get_cookie(COOKIE) is None
+
+
+def test_a_moderators_choice_follows_them_to_any_browser(api: FlaskClient, db: Session) -> None:
+    """Logged in, the switch stores the choice on the account: it wins over the cookie and the
+    browser, on another device too."""
+    add_user(db, "mia")
+    db.commit()
+    log_in(api, "mia")
+    api.post("/language", data={"language": "fr", "csrf_token": csrf(api, "/queue")})
+    db.expire_all()
+    user = db.query(User).filter_by(username="mia").one()
+    assert user.language == "fr"
+    api.set_cookie(COOKIE, "en")  # an old cookie
+    page = api.get("/queue", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert _lang(page) == "fr" and "Commencer la modération" in page
+    # The login page (no account yet) follows the cookie and the browser.
+    assert _lang(_login_page(api, **{"Accept-Language": "en"})) == "en"
+
+
+def test_the_french_queue_and_item_pages(api: FlaskClient, db: Session) -> None:
+    """Labels, the machine's words, plurals and numbers in French; data (rule ids, tags,
+    comment text) as it is."""
+    add_user(db, "mia")
+    item = add_item(
+        db, at=datetime(2026, 11, 24, 21, 8, tzinfo=UTC), author_followers=12000, rule_tags=["spam"]
+    )
+    db.commit()
+    api.set_cookie(COOKIE, "fr")
+    log_in(api, "mia")
+    queue = api.get("/queue").get_data(as_text=True)
+    assert "<title>File de modération · Vigie</title>" in queue
+    assert "en attente" in queue and "Commencer la modération" in queue
+    assert "ironique + moyennement toxique + négatif, confiance faible (0,40)" in queue
+    assert "irony-uncertain" in queue and "Bravo, encore une panne 👏" in queue
+    page = api.get(f"/queue/items/{item.id}").get_data(as_text=True)
+    assert f"Commentaire n°\u00a0{item.id}" in page
+    assert "24 nov. 2026, 21:08 UTC</time>" in page
+    assert "12\u202f000 abonnés" in page  # French groups thousands with a narrow no-break space
+    assert "</kbd> Valider</button>" in page and "</kbd> Supprimer</button>" in page
+    assert "Étiquettes\u00a0:" in page and '">spam</a>' in page
+
+
+def test_french_flash_messages_and_plurals(api: FlaskClient, db: Session) -> None:
+    """A decision and an empty queue are said in French."""
+    add_user(db, "mia")
+    item = add_item(db)
+    db.commit()
+    api.set_cookie(COOKIE, "fr")
+    log_in(api, "mia")
+    token = csrf(api, f"/queue/items/{item.id}")
+    answer = api.post(
+        f"/queue/items/{item.id}/decide",
+        data={"action": "remove", "csrf_token": token},
+        follow_redirects=True,
+    )
+    page = answer.get_data(as_text=True)
+    assert f"Supprimé\u00a0: commentaire n°\u00a0{item.id}." in page
+    assert "La file est vide. Rien à modérer." in page
+
+
+def test_the_french_alert_page_writes_french_dates(
+    api: FlaskClient, db: Session, review_runtime: Any
+) -> None:
+    """Incidents and silences: dates as « 24 nov. 2026, 21:08 », states and buttons in French."""
+    add_user(db, "mia")
+    add_incident(db, "x", datetime(2026, 11, 24, 21, 8, tzinfo=UTC))
+    db.commit()
+    api.set_cookie(COOKIE, "fr")
+    log_in(api, "mia")
+    page = api.get("/alerts").get_data(as_text=True)
+    assert "24 nov. 2026, 21:08" in page
+    assert "crise</span> pic sur <strong>x</strong>" in page
+    assert ">Acquitter</button>" in page and ">Résoudre</button>" in page
+    answer = api.post(
+        "/alerts/silences",
+        data={
+            "platform": "x",
+            "hours": "2",
+            "reason": "maintenance",
+            "csrf_token": csrf(api, "/alerts"),
+        },
+        follow_redirects=True,
+    )
+    assert "En sourdine\u00a0: x jusqu’au " in answer.get_data(as_text=True)
+
+
+def test_french_error_pages(api: FlaskClient, db: Session) -> None:
+    """A bad filter in the address: the error page in French."""
+    add_user(db, "mia")
+    db.commit()
+    api.set_cookie(COOKIE, "fr")
+    log_in(api, "mia")
+    answer = api.get("/queue?platform=myspace")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "Erreur 400" in page
+    assert "Plateforme inconnue &#39;myspace&#39;\u00a0: le filtre de plateforme" in page
+    missing = api.get("/queue/items/999").get_data(as_text=True)
+    assert "Aucun commentaire n°\u00a0999 dans la file." in missing
+    assert "Retour à la file d’attente" in missing
+    huge = api.get(f"/queue/items/{2**40}").get_data(as_text=True)
+    assert "Ce numéro n’existe pas." in huge
+
+
+def test_the_json_api_stays_english(api: FlaskClient, db: Session) -> None:
+    """Accept-Language fr changes nothing for machines: the API's details are English."""
+    headers = token_for(db, add_user(db, "bot"), "queue:read")
+    answer = api.get(
+        "/v1/review/items?platform=myspace", headers={**headers, "Accept-Language": "fr"}
+    )
+    assert answer.status_code == 400
+    assert answer.get_json()["detail"].startswith("unknown platform 'myspace'")
+
+
+def test_the_pages_json_gives_the_script_its_words(api: FlaskClient, db: Session) -> None:
+    """The queue's counts (read by review.js): an error's detail stays English, and a message
+    in the page's language comes with it for the script to show."""
+    add_user(db, "mia")
+    db.commit()
+    api.set_cookie(COOKIE, "fr")
+    log_in(api, "mia")
+    body = api.get("/queue/counts?incident=999").get_json()
+    assert body["detail"] == "there is no alert incident #999"
+    assert body["message"] == "il n’y a pas d’incident d’alerte n°\u00a0999"
