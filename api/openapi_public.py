@@ -37,7 +37,10 @@ _SIGNED = [
     _header("X-Vigie-Source", "the source's name (optional when only one is configured)"),
     _header(
         "X-Vigie-Signature",
-        't=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<signed bytes>")>',
+        't=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<signed bytes>")>; while a secret'
+        " rotates, one v1= per secret (t=<t>,v1=<new>,v1=<old>): any one valid is enough."
+        " Decision callbacks carry the same header, with a v1= per secret while the source's"
+        " ..._SECRET_PREVIOUS is set",
         required=True,
     ),
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from alerts.models import Incident
 from alerts.view import LEAD
 from api.auth import runtime
 from api.errors import ApiError
+from api.publish import publish
 from api.tokens import bearer_user
 from moderation.models import PLATFORMS
 from moderation.review import queue
@@ -23,7 +23,6 @@ from moderation.review.decide import CORRECTIONS, Choice, ReviewConflict, decide
 from moderation.review.models import AuditEntry, ReviewItem, Verdict
 from moderation.review.present import audit_json, item_detail, item_summary
 
-log = logging.getLogger(__name__)
 bp = Blueprint("review", __name__)
 CONFLICT_STATUS = {"not_found": 404, "bad_correction": 422, "bad_reason": 422}
 
@@ -291,12 +290,13 @@ def audit() -> ResponseReturnValue:
 
 def enqueue_deliveries(ids: list[int]) -> None:
     """Send moderator callbacks after the commit; beat's sweep sends them if this fails."""
-    celery = runtime().celery
+    rt = runtime()
     for delivery_id in ids:
-        try:
-            celery.send_task("vigie.deliver", args=[delivery_id], retry_policy={"max_retries": 1})
-        except Exception as exc:  # kombu raises many types; the outbox row is committed
-            log.warning(
-                "enqueue failed; the sweeper will deliver",
-                extra={"delivery_id": delivery_id, "error": type(exc).__name__},
-            )
+        publish(
+            rt.celery,
+            rt.broker_breaker,  # a hung broker costs one decision a timeout, not each one
+            "vigie.deliver",
+            [delivery_id],
+            {"max_retries": 1},
+            {"delivery_id": delivery_id},
+        )

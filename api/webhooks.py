@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -17,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from api.auth import limit_source, runtime, signed_source
 from api.coalesce import Coalescer
 from api.errors import ApiError
+from api.publish import publish
 from api.shedding import shed_if_overloaded
 from moderation.ingest import (
     CommentIn,
@@ -26,8 +26,8 @@ from moderation.ingest import (
     store_comments,
 )
 from moderation.signing import SignatureError, verify_meta_signature
+from vigie.breaker import CircuitBreaker
 
-log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
 ENQUEUE_CHUNK = 100
 _RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
@@ -60,8 +60,11 @@ def meta_subscribe() -> ResponseReturnValue:
         )
     if request.args.get("hub.mode") != "subscribe":
         raise ApiError(400, "bad_request", "hub.mode must be 'subscribe'")
-    token = request.args.get("hub.verify_token", "")
-    if not hmac.compare_digest(token.encode(), settings.meta_verify_token.encode()):
+    token = request.args.get("hub.verify_token", "").encode()
+    # META_VERIFY_TOKEN, and META_VERIFY_TOKEN_PREVIOUS while rotating: every token is compared,
+    # even after a match, so timing tells nothing about which one (or how much of it) matched.
+    matches = [hmac.compare_digest(token, one.encode()) for one in settings.meta_verify_tokens]
+    if not any(matches):
         raise ApiError(403, "forbidden", "hub.verify_token does not match")
     challenge = request.args.get("hub.challenge", "")
     return Response(challenge, status=200, mimetype="text/plain")
@@ -135,21 +138,22 @@ def _enqueue(ids: list[int]) -> None:
         return
     coalescer = current_app.extensions.get("vigie_coalescer")
     if coalescer is None:
+        rt = runtime()
         coalescer = current_app.extensions.setdefault(
             "vigie_coalescer",
             Coalescer(
-                partial(_send, runtime().celery), ENQUEUE_CHUNK, runtime().settings.enqueue_wait_s
+                partial(_send, rt.celery, rt.broker_breaker),
+                ENQUEUE_CHUNK,
+                rt.settings.enqueue_wait_s,
+                give_up_s=rt.settings.rescue_after_s,  # then the sweep re-enqueues them anyway
             ),
         )
     coalescer.add(ids)
 
 
-def _send(celery: Celery, chunk: list[int]) -> None:
-    """One scoring task; if the broker is down the sweeper picks the comments up later."""
-    try:
-        celery.send_task("vigie.score_comments", args=[chunk], retry_policy=_RETRY_POLICY)
-    except Exception as exc:  # kombu raises many types; the comments are safe in the DB
-        log.warning(
-            "enqueue failed; the sweeper will re-enqueue",
-            extra={"comments": len(chunk), "error": type(exc).__name__},
-        )
+def _send(celery: Celery, breaker: CircuitBreaker | None, chunk: list[int]) -> bool:
+    """One scoring task; False if the broker is down (or skipped): the coalescer holds the ids
+    and tries again, and beat's sweep finds them if this process cannot."""
+    return publish(
+        celery, breaker, "vigie.score_comments", [chunk], _RETRY_POLICY, {"comments": len(chunk)}
+    )

@@ -139,9 +139,16 @@ class Outcome:
 
 
 def send(
-    delivery: Delivery, secret: str, timeout_s: float, http: requests.Session | None = None
+    delivery: Delivery,
+    secret: str | Sequence[str],
+    timeout_s: float,
+    http: requests.Session | None = None,
 ) -> Outcome:
-    """POST the payload, signed like inbound webhooks. Any 2xx is success."""
+    """POST the payload, signed like inbound webhooks. Any 2xx is success.
+
+    With several secrets (the source's new and previous ones while it rotates) the header
+    carries one signature per secret, so a receiver on either accepts it.
+    """
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",
@@ -162,11 +169,14 @@ def send(
 
 def send_all(
     deliveries: Sequence[Delivery],
-    secrets: Mapping[str, str | None],
+    secrets: Mapping[str, Sequence[str]],
     timeout_s: float,
     concurrency: int,
 ) -> list[Outcome]:
     """Send claimed deliveries, `concurrency` at a time; outcomes in the same order.
+
+    `secrets` holds each source's signing secrets (several while it rotates); a source with
+    none is no longer configured, and its deliveries fail without a request.
 
     Each sending thread keeps one HTTP session, so deliveries to the same receiver reuse a
     connection. A slow receiver holds one thread, not the batch: the batch takes about
@@ -177,7 +187,7 @@ def send_all(
 
     def one(item: Delivery) -> Outcome:
         secret = secrets.get(item.source)
-        if secret is None:
+        if not secret:
             return Outcome(False, f"source {item.source!r} is no longer configured")
         http = getattr(local, "http", None)
         if http is None:

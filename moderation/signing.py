@@ -9,6 +9,10 @@ On the receiving side, a source (or Meta) may have several secrets at once while
 (`VIGIE_SOURCE_<NAME>_SECRET_PREVIOUS`, `META_APP_SECRET_PREVIOUS`): a signature made with any
 of them is valid. Every secret is compared against every value, even after a match, so timing
 tells neither which secret nor which value matched.
+
+On the sending side (callbacks) during a rotation, the header carries one `v1=` per secret, the
+new one first, as Stripe does: `t=<ts>,v1=<new>,v1=<old>`. A receiver still checking the old
+secret accepts it, as does one already on the new secret.
 """
 
 from __future__ import annotations
@@ -22,10 +26,16 @@ class SignatureError(ValueError):
     """The signature is missing, malformed, stale or wrong; the message says which."""
 
 
-def vigie_signature(secret: str, body: bytes, timestamp: int) -> str:
-    """The header value that signs `body` at `timestamp`."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
+def vigie_signature(secret: str | Sequence[str], body: bytes, timestamp: int) -> str:
+    """The header value that signs `body` at `timestamp`: one `v1=` per secret, in order (one
+    secret gives the single-signature form)."""
+    return f"t={timestamp}," + ",".join(
+        f"v1={_mac(one, body, timestamp)}" for one in _secrets(secret)
+    )
+
+
+def _mac(secret: str, body: bytes, timestamp: int) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
 
 
 def verify_vigie_signature(
@@ -55,9 +65,7 @@ def verify_vigie_signature(
     # Integer arithmetic: a 300-digit timestamp is stale, not a float overflow.
     if abs(int(now) - timestamp) > tolerance_s:
         raise SignatureError(f"X-Vigie-Signature: timestamp is more than {tolerance_s}s from now")
-    expected = [
-        vigie_signature(one, body, timestamp).split("v1=", 1)[1] for one in _secrets(secret)
-    ]
+    expected = [_mac(one, body, timestamp) for one in _secrets(secret)]
     # Compare every candidate with every secret's signature so timing does not tell which
     # one was close.
     valid = [hmac.compare_digest(e, c) for e in expected for c in candidates]

@@ -127,6 +127,7 @@ class CallbackReceiver:
         from moderation.signing import SignatureError, verify_vigie_signature
 
         self.received: list[dict[str, Any]] = []
+        self.signatures: list[str | None] = []  # every X-Vigie-Signature header, as it came
         self.bad_signatures = 0
         self.refused = 0
         self.failures_left = fail_first
@@ -135,6 +136,7 @@ class CallbackReceiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.signatures.append(self.headers.get("X-Vigie-Signature"))
                 try:
                     verify_vigie_signature(
                         secret, body, self.headers.get("X-Vigie-Signature"), time.time()

@@ -146,6 +146,20 @@ def test_it_reads_the_load_settings() -> None:
             Settings.from_env({name: value})
 
 
+def test_it_reads_the_redis_timeout() -> None:
+    """VIGIE_REDIS_TIMEOUT (the rate limiter's, on the request path) defaults to 0.25 s; zero,
+    nonsense and anything past 5 s are refused, naming the variable."""
+    assert Settings.from_env({}).redis_timeout_s == 0.25
+    assert Settings.from_env({"VIGIE_REDIS_TIMEOUT": "0.05"}).redis_timeout_s == 0.05
+    for value, problem in [
+        ("0", "must be a positive finite number"),
+        ("soon", "expected a number"),
+        ("30", "longer than a webhook should wait on Redis"),
+    ]:
+        with pytest.raises(SettingsError, match=f"^VIGIE_REDIS_TIMEOUT: .*{problem}"):
+            Settings.from_env({"VIGIE_REDIS_TIMEOUT": value})
+
+
 def test_it_reads_the_enqueue_wait() -> None:
     """VIGIE_ENQUEUE_WAIT defaults to 0.2 s; 0 is allowed (no coalescing), negative is not."""
     assert Settings.from_env({}).enqueue_wait_s == 0.2

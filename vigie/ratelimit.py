@@ -8,7 +8,6 @@ for shedding floods and slowing password guessing, which is all they are for.
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,8 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from moderation.models import Base
-
-log = logging.getLogger(__name__)
+from vigie.breaker import BreakerOpen, CircuitBreaker
 
 
 class RateCounter(Base):
@@ -108,17 +106,32 @@ class DatabaseLimiter:
 class RedisLimiter:
     """Counters in Redis: INCR, and an expiry set with the window's first event.
 
-    While Redis is unreachable the counts go to `fallback` (the database) instead, so a Redis
-    restart neither fails requests nor lifts the login limits.
+    It runs on the request path, so Redis gets `timeout_s` (short) and no retry, behind a
+    circuit breaker: after a failure Redis is skipped for a few seconds (vigie/breaker.py), so a
+    hung Redis costs one request one timeout, not every request. While Redis is skipped or
+    unreachable the counts go to `fallback` (the database), so a Redis restart neither fails
+    requests nor lifts the login limits; without a fallback the limits fail open.
     """
 
-    def __init__(self, url: str, fallback: Limiter | None = None, timeout_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        fallback: Limiter | None = None,
+        timeout_s: float = 0.25,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         self.client = redis.Redis.from_url(
-            url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s
+            url,
+            socket_connect_timeout=timeout_s,
+            socket_timeout=timeout_s,
+            retry=Retry(NoBackoff(), 0),  # a retry would double the wait; the breaker decides
         )
         self.fallback = fallback
+        self.breaker = breaker or CircuitBreaker("Redis (rate limits)")
         self.errors: tuple[type[BaseException], ...] = (
             redis.ConnectionError,
             redis.TimeoutError,
@@ -126,19 +139,18 @@ class RedisLimiter:
 
     def hit(self, key: str, limit: Limit, now: float) -> Verdict:
         try:
-            return self._hit(key, limit, now)
-        except self.errors:
+            return self.breaker.run(lambda: self._hit(key, limit, now), self.errors)
+        except (BreakerOpen, *self.errors):
             if self.fallback is None:
-                raise
-            log.warning("rate limiter: Redis unreachable, counting in the database")
+                return Verdict(True, 0)
             return self.fallback.hit(key, limit, now)
 
     def blocked(self, key: str, limit: Limit, now: float) -> Verdict:
         try:
-            return self._blocked(key, limit, now)
-        except self.errors:
+            return self.breaker.run(lambda: self._blocked(key, limit, now), self.errors)
+        except (BreakerOpen, *self.errors):
             if self.fallback is None:
-                raise
+                return Verdict(True, 0)
             return self.fallback.blocked(key, limit, now)
 
     def _name(self, key: str, start: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from celery import Celery
 from sqlalchemy import Engine
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.scoring import Scorer
 from rules import RuleBook
 from rules.reload import RulebookReloader
+from vigie.breaker import CircuitBreaker
 from vigie.db import make_engine, make_sessionmaker
 from vigie.ratelimit import DatabaseLimiter, Limiter, RedisLimiter
 from vigie.settings import Settings
@@ -24,6 +26,8 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.pid = os.getpid()
+        # Built here rather than on first use, so concurrent first requests share one each.
+        self.redis_breaker, self.broker_breaker = _breakers(settings)
 
     @cached_property
     def engine(self) -> Engine:
@@ -37,7 +41,12 @@ class Runtime:
     def limiter(self) -> Limiter:
         """Rate limits shared by all web workers: Redis when configured, else the database."""
         if self.settings.redis_url:
-            return RedisLimiter(self.settings.redis_url, fallback=DatabaseLimiter(self.sessions))
+            return RedisLimiter(
+                self.settings.redis_url,
+                fallback=DatabaseLimiter(self.sessions),
+                timeout_s=self.settings.redis_timeout_s,
+                breaker=self.redis_breaker,
+            )
         return DatabaseLimiter(self.sessions)
 
     @cached_property
@@ -68,11 +77,14 @@ class Runtime:
         """The current rules: files re-read at most every 2 s; a broken edit keeps the last good."""
         return self.rules.get(time.monotonic())
 
-    def secret(self, source: str) -> str | None:
+    def callback_secrets(self, source: str) -> tuple[str, ...]:
+        """The secrets a source's callbacks are signed with: the current one, then the previous
+        one while it rotates (so a receiver still on the old secret accepts them); none for a
+        source no longer configured."""
         if source == "meta":
-            return self.settings.meta_app_secret
+            return self.settings.meta_app_secrets
         found = self.settings.sources.get(source)
-        return found.secret if found else None
+        return found.secrets if found else ()
 
     def callback_url(self, source: str) -> str | None:
         if source == "meta":
@@ -83,3 +95,30 @@ class Runtime:
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def _breakers(settings: Settings) -> tuple[CircuitBreaker, CircuitBreaker | None]:
+    """Circuit breakers for REDIS_URL (the rate limiter) and the broker (the web's enqueues):
+    one shared breaker when Redis is the broker, so one failure makes both skip it; none for
+    the embedded broker, a local SQLite file."""
+    sweep = "new comments are stored, and enqueued once it answers (or by beat's sweep)"
+    shared = settings.broker_url == settings.redis_url
+    redis = CircuitBreaker(
+        f"Redis at {_where(settings.redis_url)}",
+        while_open="rate limits count in the database" + (f"; {sweep}" if shared else ""),
+    )
+    if settings.uses_embedded_broker:
+        return redis, None
+    if shared:
+        return redis, redis
+    return redis, CircuitBreaker(f"the broker at {_where(settings.broker_url)}", while_open=sweep)
+
+
+def _where(url: str | None) -> str:
+    """host:port of a URL, for logs: never its password."""
+    parts = urlsplit(url or "")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{parts.hostname or '?'}:{port}" if port else parts.hostname or parts.scheme or "?"

@@ -34,7 +34,8 @@ class Source:
     """A system allowed to push comments, with its signing secret and optional callback.
 
     `previous_secret` (VIGIE_SOURCE_<NAME>_SECRET_PREVIOUS) is still accepted on inbound
-    requests while the source rotates to `secret`; callbacks are signed with `secret`.
+    requests while the source rotates to `secret`; callbacks meanwhile carry a signature with
+    each (`t=<ts>,v1=<new>,v1=<old>`), so the receiver may switch whenever it likes.
     """
 
     name: str
@@ -44,7 +45,8 @@ class Source:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """Every secret an inbound signature may use: the current one first."""
+        """Every secret an inbound signature may use, and callbacks are signed with: the current
+        one first."""
         return accepted_secrets(self.secret, self.previous_secret)
 
 
@@ -61,6 +63,8 @@ class Settings:
     # META_APP_SECRET_PREVIOUS: still accepted on X-Hub-Signature-256 while rotating.
     meta_app_secret_previous: str | None = None
     meta_verify_token: str | None = None
+    # META_VERIFY_TOKEN_PREVIOUS: still accepted on the subscription check while rotating.
+    meta_verify_token_previous: str | None = None
     meta_callback_url: str | None = None
     rules_dir: Path | None = None
     host: str = "127.0.0.1"
@@ -79,6 +83,9 @@ class Settings:
     # long (the sweep's VIGIE_RESCUE_AFTER re-enqueues its comments too, whichever is first).
     visibility_timeout_s: float = 600.0
     broker_timeout_s: float = 5.0  # connect/read timeout towards the broker (Redis)
+    # VIGIE_REDIS_TIMEOUT: connect/read timeout of the rate limiter's Redis calls, which run on
+    # the request path; past it Redis is skipped for a few seconds (vigie/breaker.py).
+    redis_timeout_s: float = 0.25
     scorer: str = "default"  # VIGIE_SCORER: default (offline heads), lexicon, transformers
     # VIGIE_TRANSFORMERS_MODELS: "toxicity=detoxify:CKPT:CONFIG_DIR,irony=hf:DIR,sentiment=hf:DIR"
     transformers_models: str = ""
@@ -141,6 +148,11 @@ class Settings:
         return accepted_secrets(self.meta_app_secret, self.meta_app_secret_previous)
 
     @property
+    def meta_verify_tokens(self) -> tuple[str, ...]:
+        """Tokens Meta's subscription check may carry (none: Meta webhooks are not configured)."""
+        return accepted_secrets(self.meta_verify_token, self.meta_verify_token_previous)
+
+    @property
     def slack_signing_secrets(self) -> tuple[str, ...]:
         return accepted_secrets(self.slack_signing_secret, self.slack_signing_secret_previous)
 
@@ -179,6 +191,7 @@ class Settings:
             meta_app_secret=_secret(environ, "META_APP_SECRET"),
             meta_app_secret_previous=_previous_secret(environ, "META_APP_SECRET"),
             meta_verify_token=_secret(environ, "META_VERIFY_TOKEN"),
+            meta_verify_token_previous=_previous_secret(environ, "META_VERIFY_TOKEN"),
             meta_callback_url=_url(environ, "META_CALLBACK_URL"),
             rules_dir=Path(rules_dir) if rules_dir else None,
             host=environ.get("VIGIE_HOST", "127.0.0.1"),
@@ -193,6 +206,7 @@ class Settings:
             rescue_after_s=_float(environ, "VIGIE_RESCUE_AFTER", 300.0),
             visibility_timeout_s=_float(environ, "VIGIE_VISIBILITY_TIMEOUT", 600.0),
             broker_timeout_s=_float(environ, "VIGIE_BROKER_TIMEOUT", 5.0),
+            redis_timeout_s=_redis_timeout(environ),
             scorer=_choice(
                 environ, "VIGIE_SCORER", ("default", "lexicon", "transformers"), "default"
             ),
@@ -454,6 +468,20 @@ def _alert_topics(environ: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
             )
         topics[topic] = terms
     return topics
+
+
+MAX_REDIS_TIMEOUT_S = 5.0
+
+
+def _redis_timeout(environ: Mapping[str, str]) -> float:
+    """VIGIE_REDIS_TIMEOUT: each webhook may wait this long on Redis, so it stays short."""
+    value = _float(environ, "VIGIE_REDIS_TIMEOUT", 0.25)
+    if value > MAX_REDIS_TIMEOUT_S:
+        raise SettingsError(
+            f"VIGIE_REDIS_TIMEOUT: {value:g} s is longer than a webhook should wait on Redis"
+            f" (at most {MAX_REDIS_TIMEOUT_S:g})"
+        )
+    return value
 
 
 def _url(environ: Mapping[str, str], name: str) -> str | None:

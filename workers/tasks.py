@@ -113,7 +113,7 @@ def attempt_deliveries(
         )
     if not claimed:
         return
-    secrets = {item.source: rt.secret(item.source) for item in claimed}
+    secrets = {item.source: rt.callback_secrets(item.source) for item in claimed}
     outcomes = delivery.send_all(
         claimed, secrets, settings.callback_timeout_s, CALLBACK_CONCURRENCY
     )

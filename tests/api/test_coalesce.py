@@ -12,9 +12,10 @@ class Sent:
         self.chunks: list[list[int]] = []
         self.event = threading.Event()
 
-    def __call__(self, chunk: list[int]) -> None:
+    def __call__(self, chunk: list[int]) -> bool:
         self.chunks.append(chunk)
         self.event.set()
+        return True
 
 
 def test_it_sends_full_chunks_at_once_and_the_rest_on_flush() -> None:
@@ -46,3 +47,81 @@ def test_it_sends_each_request_at_once_with_no_wait() -> None:
     coalescer.add([1])
     coalescer.add([2, 3])
     assert sent.chunks == [[1], [2, 3]]
+
+
+class Broker:
+    """A send that fails (broker down or skipped) until told it is back."""
+
+    def __init__(self) -> None:
+        self.up = False
+        self.tried: list[list[int]] = []
+        self.sent: list[list[int]] = []
+        self.event = threading.Event()
+
+    def __call__(self, chunk: list[int]) -> bool:
+        self.tried.append(chunk)
+        if self.up:
+            self.sent.append(chunk)
+            self.event.set()
+        return self.up
+
+
+def test_it_holds_what_the_broker_refused_and_sends_it_once_it_is_back() -> None:
+    """A failed send keeps its ids (and the chunks after it, untried); a retry sends them."""
+    broker = Broker()
+    coalescer = Coalescer(broker, chunk=2, wait_s=0, retry_s=3600)
+    coalescer.add([1, 2, 3])
+    coalescer.add([4])
+    assert broker.tried == [[1, 2], [4]], "one try per request; [3] held untried after [1, 2]"
+    assert coalescer.held == [1, 2, 3, 4]
+    coalescer.retry()
+    assert coalescer.held == [1, 2, 3, 4], "still down: held again"
+    broker.up = True
+    coalescer.retry()
+    assert broker.sent == [[1, 2], [3, 4]]
+    assert coalescer.held == []
+
+
+def test_it_retries_held_ids_on_its_own() -> None:
+    """The retry timer sends the held ids without another request coming in."""
+    broker = Broker()
+    coalescer = Coalescer(broker, chunk=100, wait_s=0, retry_s=0.01)
+    coalescer.add([7])
+    broker.up = True
+    assert broker.event.wait(10), "the retry timer never sent the held ids"
+    assert broker.sent == [[7]]
+
+
+def test_it_holds_a_bounded_number_of_ids() -> None:
+    """Past max_held the ids are left to beat's sweep rather than held without end."""
+    coalescer = Coalescer(Broker(), chunk=100, wait_s=0, retry_s=3600, max_held=3)
+    coalescer.add([1, 2])
+    coalescer.add([3, 4, 5])
+    assert coalescer.held == [1, 2, 3]
+
+
+def test_it_leaves_ids_held_too_long_to_the_sweep() -> None:
+    """Past give_up_s (VIGIE_RESCUE_AFTER: the sweep re-enqueues them) held ids are dropped,
+    counted from when they were first refused, not from the last failed retry."""
+    now = [0.0]
+    broker = Broker()
+    coalescer = Coalescer(
+        broker, chunk=100, wait_s=0, retry_s=3600, give_up_s=300, clock=lambda: now[0]
+    )
+    coalescer.add([1])
+    now[0] = 200
+    coalescer.retry()
+    coalescer.add([2])
+    assert coalescer.held == [1, 2]
+    now[0] = 301
+    coalescer.retry()
+    assert coalescer.held == []
+    assert broker.tried == [[1], [1], [2]], "given up without another try"
+
+
+def test_a_closed_coalescer_holds_and_retries_nothing() -> None:
+    coalescer = Coalescer(Broker(), chunk=100, wait_s=0, retry_s=0.01)
+    coalescer.add([1])
+    coalescer.close()
+    coalescer.add([2])
+    assert (coalescer.held, coalescer.retry_timer) == ([], None)

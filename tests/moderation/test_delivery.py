@@ -1,9 +1,12 @@
 """Outbound decision callbacks: signed, retried with backoff, never silently dropped."""
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation import delivery
@@ -12,7 +15,11 @@ from moderation.models import Comment, Delivery, DeliveryStatus
 from moderation.moderate import moderate
 from moderation.scoring import LexiconScorer
 from rules import load_rulebook
+from tests.conftest import make_settings
 from tests.support import CallbackReceiver, comment
+from vigie import migrate
+from vigie.runtime import Runtime
+from workers.tasks import attempt_deliveries, score
 
 NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 
@@ -111,3 +118,66 @@ def test_it_has_capped_exponential_backoff() -> None:
     """Backoff doubles from 5 s and stops at one hour."""
     assert [delivery.backoff_s(n) for n in (1, 2, 3)] == [5, 10, 20]
     assert delivery.backoff_s(30) == 3600
+
+
+NEW, OLD = "new-secret-0123456789", "old-secret-0123456789"
+ONE_SIGNATURE = re.compile(r"t=\d+,v1=[0-9a-f]{64}")
+TWO_SIGNATURES = re.compile(r"t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}")
+
+
+def _deliver_one(tmp_path: Path, receiver: CallbackReceiver, **secrets: str) -> DeliveryStatus:
+    """Decide one acme comment and make one attempt at its callback, as the worker does."""
+    settings = make_settings(
+        tmp_path, VIGIE_SOURCE_ACME_CALLBACK_URL=receiver.url, VIGIE_SCORER="lexicon", **secrets
+    )
+    migrate.upgrade(settings.database_url)
+    rt = Runtime(settings)
+    try:
+        with rt.sessions.begin() as session:
+            ids = store_comments(
+                session, parse_vigie_payload(comment("c1")), "acme", datetime.now(UTC)
+            ).new_ids
+        attempt_deliveries(rt, score(rt, ids))
+        with rt.sessions() as session:
+            return session.scalars(select(Delivery.status)).one()
+    finally:
+        rt.close()
+
+
+@pytest.mark.parametrize("receiver_secret", [OLD, NEW])
+def test_during_a_rotation_callbacks_pass_a_receiver_on_either_secret(
+    tmp_path: Path, receiver_secret: str
+) -> None:
+    """With VIGIE_SOURCE_ACME_SECRET_PREVIOUS set, one header carries a v1 per secret, so a
+    receiver still checking the old secret accepts the callback as well as one on the new."""
+    receiver = CallbackReceiver(secret=receiver_secret)
+    try:
+        status = _deliver_one(
+            tmp_path,
+            receiver,
+            VIGIE_SOURCE_ACME_SECRET=NEW,
+            VIGIE_SOURCE_ACME_SECRET_PREVIOUS=OLD,
+        )
+    finally:
+        receiver.close()
+    assert (status, receiver.bad_signatures, len(receiver.received)) == (
+        DeliveryStatus.DELIVERED,
+        0,
+        1,
+    )
+    [header] = receiver.signatures
+    assert header is not None and TWO_SIGNATURES.fullmatch(header), header
+
+
+def test_after_a_rotation_callbacks_carry_the_new_signature_only(tmp_path: Path) -> None:
+    """Without a previous secret the header is the single-signature form, and a receiver
+    still on the old secret refuses it (the rotation is over)."""
+    receiver = CallbackReceiver(secret=OLD)
+    try:
+        status = _deliver_one(tmp_path, receiver, VIGIE_SOURCE_ACME_SECRET=NEW)
+    finally:
+        receiver.close()
+    assert status is DeliveryStatus.PENDING, "refused (401), to be retried"
+    assert (receiver.bad_signatures, receiver.received) == (1, [])
+    [header] = receiver.signatures
+    assert header is not None and ONE_SIGNATURE.fullmatch(header), header

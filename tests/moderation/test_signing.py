@@ -26,6 +26,30 @@ def test_it_accepts_any_of_several_signatures_during_rotation() -> None:
     verify_vigie_signature("new", b"body", f"{good},v1={old}", NOW)
 
 
+def test_it_signs_with_every_secret_during_rotation() -> None:
+    """Stripe's form, `t=<ts>,v1=<new>,v1=<old>`: a receiver on either secret accepts it."""
+    header = vigie_signature(("new", "old"), b"body", NOW)
+    new, old = (vigie_signature(s, b"body", NOW).split("v1=")[1] for s in ("new", "old"))
+    assert header == f"t={NOW},v1={new},v1={old}"
+    for secret in ("new", "old", ("new", "old")):
+        verify_vigie_signature(secret, b"body", header, NOW)
+    with pytest.raises(SignatureError, match="does not match"):
+        verify_vigie_signature("other", b"body", header, NOW)
+
+
+def test_it_keeps_one_signature_with_one_secret() -> None:
+    """Outside a rotation the header is the single-signature form, whatever the argument."""
+    single = vigie_signature("k", b"body", NOW)
+    assert single.count("v1=") == 1
+    assert vigie_signature(("k",), b"body", NOW) == single
+
+
+def test_it_refuses_to_sign_with_no_secret() -> None:
+    """No secret at all is a programming error, not an unsigned callback."""
+    with pytest.raises(ValueError, match="no secret"):
+        vigie_signature((), b"body", NOW)
+
+
 @pytest.mark.parametrize(
     ("header", "message"),
     [

@@ -1,8 +1,8 @@
 """Rotating an inbound signing secret without a window of 401s.
 
-A source's secret (VIGIE_SOURCE_<NAME>_SECRET), Meta's app secret and Slack's signing secret
-each take a `_PREVIOUS` companion while they are rotated: requests signed with either are
-accepted, anything else is refused as before (401, same message), and the checks stay
+A source's secret (VIGIE_SOURCE_<NAME>_SECRET), Meta's app secret and verify token, and Slack's
+signing secret each take a `_PREVIOUS` companion while they are rotated: requests signed with
+either are accepted, anything else is refused as before (401, same message), and the checks stay
 constant-time (every secret compared, even after a match).
 """
 
@@ -31,19 +31,23 @@ from vigie.settings import Settings, SettingsError
 
 NEW, OLD, WRONG = "new-secret-0123456789", "old-secret-0123456789", "wrong-secret-0123456789"
 META_NEW, META_OLD = "meta-new-secret", "meta-old-secret"
+TOKEN_NEW, TOKEN_OLD = "meta-new-verify-token", "meta-old-verify-token"
 SLACK_NEW, SLACK_OLD = "slack-new-secret", "slack-old-secret"
 NOW = 1_764_000_000
 
 
 @pytest.fixture
 def rotating(tmp_path: Path) -> Iterator[tuple[FlaskClient, Runtime]]:
-    """acme, Meta and Slack each mid-rotation: the new secret set, the old one as _PREVIOUS."""
+    """acme, Meta (app secret and verify token) and Slack each mid-rotation: the new secret
+    set, the old one as _PREVIOUS."""
     settings = make_settings(
         tmp_path,
         VIGIE_SOURCE_ACME_SECRET=NEW,
         VIGIE_SOURCE_ACME_SECRET_PREVIOUS=OLD,
         META_APP_SECRET=META_NEW,
         META_APP_SECRET_PREVIOUS=META_OLD,
+        META_VERIFY_TOKEN=TOKEN_NEW,
+        META_VERIFY_TOKEN_PREVIOUS=TOKEN_OLD,
         SLACK_SIGNING_SECRET=SLACK_NEW,
         SLACK_SIGNING_SECRET_PREVIOUS=SLACK_OLD,
         VIGIE_ENQUEUE_WAIT=0,
@@ -109,6 +113,43 @@ def test_meta_posts_signed_with_the_old_or_the_new_app_secret_are_accepted(
     }
 
 
+def _subscribe(client: FlaskClient, token: str) -> object:
+    query = {"hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "1158201444"}
+    return client.get("/v1/webhooks/meta", query_string=query)
+
+
+def test_meta_subscription_checks_with_the_old_or_the_new_verify_token_are_answered(
+    rotating: tuple[FlaskClient, Runtime],
+) -> None:
+    """META_VERIFY_TOKEN_PREVIOUS: Meta's check with either token echoes the challenge."""
+    client, _ = rotating
+    for token in (TOKEN_OLD, TOKEN_NEW):
+        answer = _subscribe(client, token)
+        assert answer.status_code == 200, (token, answer.get_json())
+        assert answer.get_data(as_text=True) == "1158201444"
+    refused = _subscribe(client, WRONG)
+    assert refused.status_code == 403
+    assert refused.get_json() == {
+        "error": "forbidden",
+        "detail": "hub.verify_token does not match",
+    }
+
+
+def test_every_verify_token_is_compared_in_constant_time_even_after_a_match(
+    rotating: tuple[FlaskClient, Runtime],
+) -> None:
+    """Both tokens go through hmac.compare_digest, whichever one matched."""
+    client, _ = rotating
+    with mock.patch(
+        "api.webhooks.hmac.compare_digest", autospec=True, side_effect=hmac.compare_digest
+    ) as spy:
+        assert _subscribe(client, TOKEN_NEW).status_code == 200
+    assert [call.args for call in spy.call_args_list] == [
+        (TOKEN_NEW.encode(), TOKEN_NEW.encode()),
+        (TOKEN_NEW.encode(), TOKEN_OLD.encode()),
+    ]
+
+
 def _slack_click(client: FlaskClient, secret: str) -> int:
     """A click with a payload Vigie does not understand: 400 past the signature, 401 before."""
     body = urllib.parse.urlencode({"payload": json.dumps({"type": "nothing"})}).encode()
@@ -131,10 +172,16 @@ def test_slack_clicks_signed_with_the_old_or_the_new_signing_secret_are_accepted
     assert _slack_click(client, WRONG) == 401
 
 
-def test_callbacks_are_signed_with_the_new_secret(rotating: tuple[FlaskClient, Runtime]) -> None:
+def test_callbacks_are_signed_with_the_new_and_the_old_secret(
+    rotating: tuple[FlaskClient, Runtime],
+) -> None:
+    """A source's and Meta's callbacks carry a signature per secret while they rotate, the
+    new one first (tests/moderation/test_delivery.py sends them to a receiver)."""
     _, runtime = rotating
-    assert runtime.secret("acme") == NEW
-    assert runtime.secret("meta") == META_NEW
+    assert runtime.callback_secrets("acme") == (NEW, OLD)
+    assert runtime.callback_secrets("meta") == (META_NEW, META_OLD)
+    assert runtime.callback_secrets("other") == ("other-secret",)
+    assert runtime.callback_secrets("gone") == ()
 
 
 def _spy() -> mock.MagicMock:
@@ -167,6 +214,10 @@ def test_every_secret_is_compared_in_constant_time_even_after_a_match() -> None:
             "META_APP_SECRET_PREVIOUS: set only while rotating, together with META_APP_SECRET",
         ),
         (
+            {"META_VERIFY_TOKEN_PREVIOUS": "x"},
+            "META_VERIFY_TOKEN_PREVIOUS: set only while rotating, together with META_VERIFY_TOKEN",
+        ),
+        (
             {"SLACK_SIGNING_SECRET_PREVIOUS": "x"},
             "SLACK_SIGNING_SECRET_PREVIOUS: set only while rotating, together with",
         ),
@@ -181,7 +232,13 @@ def test_every_secret_is_compared_in_constant_time_even_after_a_match() -> None:
             "VIGIE_SOURCE_ACME_SECRET_PREVIOUS: production needs at least 16 characters",
         ),
     ],
-    ids=["source-without-secret", "meta-without-secret", "slack-without-secret", "short"],
+    ids=[
+        "source-without-secret",
+        "meta-without-secret",
+        "verify-token-without-token",
+        "slack-without-secret",
+        "short",
+    ],
 )
 def test_a_previous_secret_is_checked_at_start_up(environ: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
@@ -198,10 +255,13 @@ def test_a_previous_secret_can_come_from_a_file(tmp_path: Path) -> None:
             "VIGIE_SOURCE_ACME_SECRET_PREVIOUS_FILE": str(path),
             "META_APP_SECRET": "m",
             "META_APP_SECRET_PREVIOUS_FILE": str(path),
+            "META_VERIFY_TOKEN": "t",
+            "META_VERIFY_TOKEN_PREVIOUS_FILE": str(path),
         }
     )
     assert settings.sources["acme"].secrets == ("new", "from-the-file")
     assert settings.meta_app_secrets == ("m", "from-the-file")
+    assert settings.meta_verify_tokens == ("t", "from-the-file")
     assert Settings.from_env({"VIGIE_SOURCES": "acme", "VIGIE_SOURCE_ACME_SECRET": "new"}).sources[
         "acme"
     ].secrets == ("new",)
