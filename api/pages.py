@@ -111,6 +111,7 @@ def _referring_page(login_too: bool = False) -> str:
     if (
         found.netloc == request.host
         and found.path.startswith("/")
+        and not found.path.startswith(("//", "/\\"))  # "//evil.example" is another site
         and (login_too or found.path != "/login")
     ):
         return found.path + (f"?{found.query}" if found.query else "")

@@ -242,3 +242,16 @@ def test_the_pages_json_gives_the_script_its_words(api: FlaskClient, db: Session
     body = api.get("/queue/counts?incident=999").get_json()
     assert body["detail"] == "there is no alert incident #999"
     assert body["message"] == "il n’y a pas d’incident d’alerte n°\u00a0999"
+
+
+@pytest.mark.parametrize("path", ["//evil.example/x", "/\\evil.example/x"])
+def test_the_switch_never_sends_to_another_site(api: FlaskClient, path: str) -> None:
+    """A referring page on this host whose path starts with // (or /\\) names another site to
+    a browser: the switch goes back to the queue instead."""
+    answer = api.post(
+        "/language",
+        data={"language": "fr", "csrf_token": csrf(api, "/login")},
+        headers={"Referer": f"http://localhost{path}"},
+    )
+    assert answer.status_code == 302
+    assert answer.location == "/queue"
