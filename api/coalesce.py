@@ -56,7 +56,7 @@ class Coalescer:
         self.refused_at: dict[int, float] = {}
         self.retry_timer: threading.Timer | None = None
         self.closed = False
-        atexit.register(self.flush)
+        atexit.register(self.flush_at_exit)
 
     def add(self, ids: list[int]) -> None:
         if self.wait_s <= 0:
@@ -81,6 +81,13 @@ class Coalescer:
                 self.timer.cancel()
                 self.timer = None
         self._send_all(ids)
+
+    def flush_at_exit(self) -> None:
+        """Send whatever waits, once: nothing is held for a retry (the process is exiting, and
+        from Python 3.12 an atexit handler cannot start the retry timer's thread)."""
+        with self.lock:
+            self.closed = True
+        self.flush()
 
     def retry(self) -> None:
         """Send the held ids again (the retry timer's job); those past `give_up_s`, drop."""

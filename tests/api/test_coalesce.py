@@ -147,3 +147,14 @@ def test_a_closed_coalescer_holds_and_retries_nothing() -> None:
     coalescer.close()
     coalescer.add([2])
     assert (coalescer.held, coalescer.retry_timer) == ([], None)
+
+
+def test_at_exit_it_sends_what_waits_once_and_holds_nothing() -> None:
+    """The process is exiting: what waits is tried once, and what the broker refuses is left
+    to the sweep rather than held by a retry timer started during interpreter shutdown."""
+    broker = Broker()
+    coalescer = Coalescer(broker, chunk=100, wait_s=3600, retry_s=0.01)
+    coalescer.add([1, 2])
+    coalescer.flush_at_exit()
+    assert broker.tried == [[1, 2]]
+    assert (coalescer.held, coalescer.retry_timer) == ([], None)
