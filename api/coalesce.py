@@ -19,7 +19,7 @@ import atexit
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,13 @@ class Coalescer:
         self.waiting: list[int] = []
         self.timer: threading.Timer | None = None
         self.held: list[int] = []  # not sent: the broker failed or was skipped
-        self.held_since = 0.0  # when the oldest held id was first refused
+        # When each held id was first refused: each is given up on its own time, since the
+        # sweep re-enqueues a comment VIGIE_RESCUE_AFTER after it was stored, not after the
+        # oldest held one was.
+        self.refused_at: dict[int, float] = {}
         self.retry_timer: threading.Timer | None = None
         self.closed = False
-        atexit.register(self.flush)
+        atexit.register(self.flush_at_exit)
 
     def add(self, ids: list[int]) -> None:
         if self.wait_s <= 0:
@@ -79,21 +82,29 @@ class Coalescer:
                 self.timer = None
         self._send_all(ids)
 
+    def flush_at_exit(self) -> None:
+        """Send whatever waits, once: nothing is held for a retry (the process is exiting, and
+        from Python 3.12 an atexit handler cannot start the retry timer's thread)."""
+        with self.lock:
+            self.closed = True
+        self.flush()
+
     def retry(self) -> None:
-        """Send the held ids again (the retry timer's job); past `give_up_s`, drop them."""
+        """Send the held ids again (the retry timer's job); those past `give_up_s`, drop."""
         with self.lock:
             ids, self.held = self.held, []
+            since, self.refused_at = self.refused_at, {}
             if self.retry_timer is not None:
                 self.retry_timer.cancel()  # when called before it fires
                 self.retry_timer = None
-            since = self.held_since
-        if ids and self.clock() - since > self.give_up_s:
+        now = self.clock()
+        kept = [i for i in ids if now - since[i] <= self.give_up_s]
+        if len(kept) < len(ids):
             log.info(
                 "comments held too long for the broker; beat's sweep will enqueue them",
-                extra={"comments": len(ids)},
+                extra={"comments": len(ids) - len(kept)},
             )
-            return
-        self._send_all(ids, since)
+        self._send_all(kept, since)
 
     def close(self) -> None:
         """Stop the timers; what waits or is held is left to beat's sweep."""
@@ -103,9 +114,9 @@ class Coalescer:
                 if timer is not None:
                     timer.cancel()
             self.timer = self.retry_timer = None
-            self.waiting, self.held = [], []
+            self.waiting, self.held, self.refused_at = [], [], {}
 
-    def _send_all(self, ids: list[int], since: float | None = None) -> None:
+    def _send_all(self, ids: list[int], since: Mapping[int, float] | None = None) -> None:
         unsent: list[int] = []
         for start in range(0, len(ids), self.chunk):
             part = ids[start : start + self.chunk]
@@ -115,15 +126,16 @@ class Coalescer:
         if unsent:
             self._hold(unsent, since)
 
-    def _hold(self, ids: list[int], since: float | None) -> None:
-        """Keep `ids` for the retry timer; `since`: when they were first refused (None: now)."""
-        first = self.clock() if since is None else since
+    def _hold(self, ids: list[int], since: Mapping[int, float] | None) -> None:
+        """Keep `ids` for the retry timer; `since`: when they were first refused (absent: now)."""
+        now = self.clock()
         with self.lock:
             if self.closed:
                 return
-            self.held_since = first if not self.held else min(self.held_since, first)
             room = max(0, self.max_held - len(self.held))
             self.held.extend(ids[:room])
+            for one in ids[:room]:
+                self.refused_at[one] = since.get(one, now) if since else now
             if self.held and self.retry_timer is None:
                 self.retry_timer = threading.Timer(self.retry_s, self.retry)
                 self.retry_timer.daemon = True

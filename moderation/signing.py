@@ -50,7 +50,7 @@ def verify_vigie_signature(
     if not header:
         raise SignatureError("missing X-Vigie-Signature header")
     timestamp: int | None = None
-    candidates: list[str] = []
+    candidates: list[bytes] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
         if key == "t":
@@ -59,13 +59,13 @@ def verify_vigie_signature(
             except ValueError:
                 raise SignatureError("X-Vigie-Signature: t is not a unix timestamp") from None
         elif key == "v1":
-            candidates.append(value)
+            candidates.append(_ascii_safe(value))
     if timestamp is None or not candidates:
         raise SignatureError("X-Vigie-Signature: expected t=<timestamp>,v1=<hex>")
     # Integer arithmetic: a 300-digit timestamp is stale, not a float overflow.
     if abs(int(now) - timestamp) > tolerance_s:
         raise SignatureError(f"X-Vigie-Signature: timestamp is more than {tolerance_s}s from now")
-    expected = [_mac(one, body, timestamp) for one in _secrets(secret)]
+    expected = [_mac(one, body, timestamp).encode() for one in _secrets(secret)]
     # Compare every candidate with every secret's signature so timing does not tell which
     # one was close.
     valid = [hmac.compare_digest(e, c) for e in expected for c in candidates]
@@ -82,9 +82,19 @@ def verify_meta_signature(app_secret: str | Sequence[str], body: bytes, header: 
     app secret, or one of several while it is rotated)."""
     if not header or not header.startswith("sha256="):
         raise SignatureError("missing or malformed X-Hub-Signature-256 header")
-    valid = [hmac.compare_digest(meta_signature(one, body), header) for one in _secrets(app_secret)]
+    given = _ascii_safe(header)
+    valid = [
+        hmac.compare_digest(meta_signature(one, body).encode(), given)
+        for one in _secrets(app_secret)
+    ]
     if not any(valid):
         raise SignatureError("X-Hub-Signature-256: signature does not match the body")
+
+
+def _ascii_safe(value: str) -> bytes:
+    """A header value as bytes: `hmac.compare_digest` raises TypeError on a str with non-ASCII
+    characters (a 500), where a signature that cannot match is simply wrong."""
+    return value.encode("utf-8", "replace")
 
 
 def _secrets(secret: str | Sequence[str]) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ a success, and one WARNING per opening and per closing."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -117,3 +118,39 @@ def test_an_error_that_is_not_a_failure_leaves_it_as_it_was() -> None:
     assert breaker.state == "open"
     assert breaker.run(lambda: 42, (Hung,)) == 42, "tried at once, not after another cooldown"
     assert breaker.state == "closed"
+
+
+@pytest.mark.parametrize(("late", "expected"), [(_ok, "closed"), (_fail, "open")])
+def test_a_trial_ending_in_an_error_keeps_what_another_call_decided_meanwhile(
+    late: Callable[[], None], expected: str
+) -> None:
+    """While the trial is in flight, a call started before the failure answers (closing the
+    breaker) or fails (opening it anew): the trial's error, not a failure, keeps that state
+    rather than reopening a closed breaker, or letting the next call try a failed Redis."""
+    clock = Clock()
+    breaker = CircuitBreaker("Redis", cooldown_s=5, clock=clock)
+    started, finish = threading.Event(), threading.Event()
+
+    def stale() -> None:
+        started.set()  # admitted while closed
+        finish.wait(10)
+        late()
+
+    thread = threading.Thread(target=lambda: _states(breaker, clock, [(clock.now, stale)]))
+    thread.start()
+    assert started.wait(10)
+    with pytest.raises(Hung):
+        breaker.run(_fail, (Hung,))
+    clock.now += 5
+
+    def trial() -> None:
+        finish.set()
+        thread.join(10)  # the stale call has answered or failed
+        raise ValueError("an error of the caller's, not a failure")
+
+    with pytest.raises(ValueError):
+        breaker.run(trial, (Hung,))
+    assert breaker.state == expected
+    if expected == "open":
+        with pytest.raises(BreakerOpen):
+            breaker.run(_ok, (Hung,))

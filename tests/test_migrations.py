@@ -162,3 +162,30 @@ def test_it_adds_the_users_language_on_postgres() -> None:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_it_drops_the_users_language_on_sqlite_with_their_tokens_kept(
+    tmp_path: Path,
+) -> None:
+    """Downgrading 0008 on SQLite works for moderators who have API tokens (or audit entries): a
+    batch copy of `users` would DROP it, which the rows referring to it (foreign keys on)
+    refuse."""
+    url = f"sqlite:///{tmp_path}/users.sqlite3"
+    _user_at_0007(url)
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO api_tokens (id, name, token_hash, user_id, scopes, created_at)"
+                " VALUES (1, 'bot', 'hash', 1, '[]', '2026-11-01 10:00:00')"
+            )
+        )
+    command.downgrade(migrate.alembic_config(url), "0007")
+    with engine.connect() as connection:
+        users = connection.execute(text("SELECT username FROM users")).scalars().all()
+        tokens = connection.execute(text("SELECT user_id FROM api_tokens")).scalars().all()
+    columns = {c["name"] for c in inspect(engine).get_columns("users")}
+    engine.dispose()
+    assert (users, tokens) == (["mia"], [1])
+    assert "language" not in columns

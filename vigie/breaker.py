@@ -71,8 +71,11 @@ class CircuitBreaker:
         except BaseException:
             if trial:
                 with self.lock:
-                    self.trial = False
-                    self.opened_at = self.clock() - self.cooldown_s  # the next call tries again
+                    # Unless a call admitted before the failure answered (closed) or failed
+                    # (open anew) meanwhile: that is newer news than this error.
+                    if self.trial and self.opened_at is not None:
+                        self.trial = False
+                        self.opened_at = self.clock() - self.cooldown_s  # the next call tries
             raise
         self._succeeded()
         return result

@@ -109,7 +109,7 @@ class RedisLimiter:
     It runs on the request path, so Redis gets `timeout_s` (short) and no retry, behind a
     circuit breaker: after a failure Redis is skipped for a few seconds (vigie/breaker.py), so a
     hung Redis costs one request one timeout, not every request. While Redis is skipped or
-    unreachable the counts go to `fallback` (the database), so a Redis restart neither fails
+    unusable the counts go to `fallback` (the database), so a Redis restart neither fails
     requests nor lifts the login limits; without a fallback the limits fail open.
     """
 
@@ -132,10 +132,9 @@ class RedisLimiter:
         )
         self.fallback = fallback
         self.breaker = breaker or CircuitBreaker("Redis (rate limits)")
-        self.errors: tuple[type[BaseException], ...] = (
-            redis.ConnectionError,
-            redis.TimeoutError,
-        )
+        # Any error of Redis's: unreachable, hung, or answering with an error (MISCONF when it
+        # cannot persist, READONLY after a failover), which would otherwise fail every request.
+        self.errors: tuple[type[BaseException], ...] = (redis.RedisError,)
 
     def hit(self, key: str, limit: Limit, now: float) -> Verdict:
         try:

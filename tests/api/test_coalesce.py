@@ -111,12 +111,34 @@ def test_it_leaves_ids_held_too_long_to_the_sweep() -> None:
     coalescer.add([1])
     now[0] = 200
     coalescer.retry()
-    coalescer.add([2])
-    assert coalescer.held == [1, 2]
+    assert coalescer.held == [1]
     now[0] = 301
     coalescer.retry()
     assert coalescer.held == []
-    assert broker.tried == [[1], [1], [2]], "given up without another try"
+    assert broker.tried == [[1], [1]], "given up without another try"
+
+
+def test_each_id_is_given_up_on_its_own_time() -> None:
+    """An id refused at 200 s is not dropped with one refused at 0 s: the sweep would not
+    re-enqueue it for another 200 s, so it is still tried (and held) until 500 s."""
+    now = [0.0]
+    broker = Broker()
+    coalescer = Coalescer(
+        broker, chunk=100, wait_s=0, retry_s=3600, give_up_s=300, clock=lambda: now[0]
+    )
+    coalescer.add([1])
+    now[0] = 200
+    coalescer.add([2])
+    coalescer.retry()
+    assert coalescer.held == [1, 2]
+    now[0] = 301
+    coalescer.retry()
+    assert coalescer.held == [2], "1 is left to the sweep; 2 was refused 101 s ago"
+    broker.up = True
+    now[0] = 400
+    coalescer.retry()
+    assert broker.sent == [[2]]
+    assert coalescer.held == []
 
 
 def test_a_closed_coalescer_holds_and_retries_nothing() -> None:
@@ -124,4 +146,15 @@ def test_a_closed_coalescer_holds_and_retries_nothing() -> None:
     coalescer.add([1])
     coalescer.close()
     coalescer.add([2])
+    assert (coalescer.held, coalescer.retry_timer) == ([], None)
+
+
+def test_at_exit_it_sends_what_waits_once_and_holds_nothing() -> None:
+    """The process is exiting: what waits is tried once, and what the broker refuses is left
+    to the sweep rather than held by a retry timer started during interpreter shutdown."""
+    broker = Broker()
+    coalescer = Coalescer(broker, chunk=100, wait_s=3600, retry_s=0.01)
+    coalescer.add([1, 2])
+    coalescer.flush_at_exit()
+    assert broker.tried == [[1, 2]]
     assert (coalescer.held, coalescer.retry_timer) == ([], None)

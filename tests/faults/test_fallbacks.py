@@ -3,8 +3,11 @@ bounded, and the new settings parse."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -76,3 +79,83 @@ def test_the_new_settings_refuse_bad_values(tmp_path: Path) -> None:
     for name in ("VIGIE_VISIBILITY_TIMEOUT", "VIGIE_BROKER_TIMEOUT", "VIGIE_ALERT_BACKOFF_MAX"):
         with pytest.raises(SettingsError, match=name):
             make_settings(tmp_path, **{name: "0"})
+
+
+class RefusingRedis:
+    """A Redis on loopback that answers every command with an error, as a real one does when
+    it cannot persist (MISCONF, with stop-writes-on-bgsave-error, the default) or is a replica
+    after a failover (READONLY). Ports 8780-8789."""
+
+    def __init__(self, error: bytes) -> None:
+        self.error = error
+        self.listener = next(_servers(range(8780, 8790)))
+        self.url = f"redis://127.0.0.1:{self.listener.getsockname()[1]}/0"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        pending = b""
+        with connection, contextlib.suppress(OSError):
+            while data := connection.recv(65536):
+                pending += data
+                while (found := _command(pending)) is not None:
+                    name, pending = found
+                    if name == b"HELLO":  # the handshake works; the commands are refused
+                        connection.sendall(b"%1\r\n+proto\r\n:3\r\n")
+                    else:
+                        connection.sendall(b"-" + self.error + b"\r\n")
+
+
+def _servers(ports: range) -> Iterator[socket.socket]:
+    for port in ports:
+        with contextlib.suppress(OSError):
+            yield socket.create_server(("127.0.0.1", port))
+    pytest.skip(f"no free loopback port in {ports.start}..{ports.stop - 1}")
+
+
+def _command(pending: bytes) -> tuple[bytes, bytes] | None:
+    """The first RESP command's name and what follows it; None while it is incomplete."""
+    head, sep, rest = pending.partition(b"\r\n")
+    if not sep:
+        return None
+    name = b""
+    for index in range(int(head[1:])):
+        size, sep, rest = rest.partition(b"\r\n")
+        if not sep or len(rest) < int(size[1:]) + 2:
+            return None
+        if index == 0:
+            name = rest[: int(size[1:])].upper()
+        rest = rest[int(size[1:]) + 2 :]
+    return name, rest
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        b"MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist",
+        b"READONLY You can't write against a read only replica.",
+    ],
+)
+def test_a_redis_answering_errors_counts_in_the_database_too(tmp_path: Path, error: bytes) -> None:
+    """Redis answers, but with an error (its disk is full, or it became a replica): the limits
+    count in the database as when it is unreachable, instead of every webhook failing (500)."""
+    url = f"sqlite:///{tmp_path}/limits.sqlite3"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    redis = RefusingRedis(error)
+    limiter = RedisLimiter(redis.url, fallback=DatabaseLimiter(make_sessionmaker(engine)))
+    limit, now = Limit(2, 60), time.time()
+    try:
+        verdicts = [limiter.hit("source:acme", limit, now).allowed for _ in range(3)]
+        assert verdicts == [True, True, False], "still limited, by the database"
+        assert not limiter.blocked("source:acme", limit, now).allowed
+    finally:
+        redis.listener.close()
+        engine.dispose()

@@ -75,3 +75,14 @@ def test_it_checks_meta_signatures() -> None:
     for header in (None, "sha1=00", meta_signature("app", b"{ }"), meta_signature("x", b"{}")):
         with pytest.raises(SignatureError):
             verify_meta_signature("app", b"{}", header)
+
+
+def test_it_refuses_non_ascii_signatures_as_wrong() -> None:
+    """A v1 value or X-Hub-Signature-256 with non-ASCII characters (headers are latin-1) is a
+    signature that does not match, not a TypeError from `hmac.compare_digest`."""
+    good = vigie_signature("k", b"body", NOW)
+    with pytest.raises(SignatureError, match="does not match"):
+        verify_vigie_signature("k", b"body", f"t={NOW},v1=\u00e9t\u00e9", NOW)
+    verify_vigie_signature("k", b"body", f"t={NOW},v1=\u00e9,{good.split(',')[1]}", NOW)
+    with pytest.raises(SignatureError, match="does not match"):
+        verify_meta_signature("app", b"{}", "sha256=\u00e9" + "0" * 63)

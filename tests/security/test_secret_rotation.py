@@ -324,3 +324,22 @@ def test_the_previous_session_key_is_checked_at_start_up() -> None:
     with pytest.raises(SettingsError, match="VIGIE_SECRET_KEY_PREVIOUS: set only while rotating"):
         Settings.from_env({"VIGIE_SECRET_KEY_PREVIOUS": SESSION_OLD})
     assert Settings.from_env({**environ, "VIGIE_SECRET_KEY_PREVIOUS": SESSION_OLD})
+
+
+def test_a_signature_with_non_ascii_characters_is_a_401_not_a_500(
+    rotating: tuple[FlaskClient, Runtime],
+) -> None:
+    """Headers arrive as latin-1: an `é` in a signature is refused like any wrong signature."""
+    client, _ = rotating
+    body, headers = signed(comment("c-latin1"), NEW)
+    headers["X-Vigie-Signature"] += ",v1=\u00e9"
+    answer = client.post("/v1/comments", data=body, headers=headers)
+    assert answer.status_code == 202, "the valid v1 next to it still signs the body"
+    headers["X-Vigie-Signature"] = headers["X-Vigie-Signature"].split(",")[0] + ",v1=\u00e9"
+    answer = client.post("/v1/comments", data=body, headers=headers)
+    assert answer.status_code == 401, answer.json
+    body = json.dumps(facebook_feed(("1000_7", "Bonjour"))).encode()
+    answer = client.post(
+        "/v1/webhooks/meta", data=body, headers={"X-Hub-Signature-256": "sha256=\u00e9"}
+    )
+    assert answer.status_code == 401, answer.json

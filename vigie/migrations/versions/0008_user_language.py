@@ -23,5 +23,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("language")
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+), not a batch copy of `users`: the copy drops the
+    # table, which SQLite refuses (foreign keys are on) once tokens, claims or audit entries
+    # refer to a moderator. The column has no index or constraint, so SQLite can drop it.
+    op.drop_column("users", "language")
