@@ -534,6 +534,7 @@ def step(
         "max_undecided": max((s[2] for s in samples), default=0),
         "depth": depth_series(samples, started),
         "rss_mb": rss_summary(sampler, started, ended),
+        "worker_rss": rss_series(sampler, started, ended, "worker"),
         "load_average": os.getloadavg(),
     }
     print_step(result)
@@ -554,6 +555,18 @@ def rss_summary(sampler: Sampler, start: float, end: float) -> dict[str, dict[st
         }
         for role in roles
     }
+
+
+def rss_series(sampler: Sampler, start: float, end: float, role: str, points: int = 16) -> str:
+    """One role's resident MB at up to `points` evenly spread samples: does it level off?"""
+    samples = [(t, rss[role]) for t, rss in sampler.rss if start <= t <= end and role in rss]
+    if not samples:
+        return ""
+    step = max(1, -(-len(samples) // points))
+    picked = (
+        samples[::step] if samples[::step][-1] == samples[-1] else [*samples[::step], samples[-1]]
+    )
+    return " ".join(f"{t - start:.0f}s:{mb:.0f}" for t, mb in picked)
 
 
 def _decided_count(probe: Probe) -> int:
@@ -581,6 +594,8 @@ def print_step(r: dict[str, Any]) -> None:
             for role, m in r["rss_mb"].items()
         )
         print(f"  resident MB, first -> last sample of the step: {memory}", flush=True)
+    if r.get("worker_rss"):
+        print(f"  worker resident MB over the step (t: MB): {r['worker_rss']}", flush=True)
 
 
 def storm(
