@@ -7,7 +7,6 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -84,11 +83,11 @@ def test_the_new_settings_refuse_bad_values(tmp_path: Path) -> None:
 class RefusingRedis:
     """A Redis on loopback that answers every command with an error, as a real one does when
     it cannot persist (MISCONF, with stop-writes-on-bgsave-error, the default) or is a replica
-    after a failover (READONLY). Ports 8780-8789."""
+    after a failover (READONLY)."""
 
     def __init__(self, error: bytes) -> None:
         self.error = error
-        self.listener = next(_servers(range(8780, 8790)))
+        self.listener = socket.create_server(("127.0.0.1", 0))  # a free port
         self.url = f"redis://127.0.0.1:{self.listener.getsockname()[1]}/0"
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -111,13 +110,6 @@ class RefusingRedis:
                         connection.sendall(b"%1\r\n+proto\r\n:3\r\n")
                     else:
                         connection.sendall(b"-" + self.error + b"\r\n")
-
-
-def _servers(ports: range) -> Iterator[socket.socket]:
-    for port in ports:
-        with contextlib.suppress(OSError):
-            yield socket.create_server(("127.0.0.1", port))
-    pytest.skip(f"no free loopback port in {ports.start}..{ports.stop - 1}")
 
 
 def _command(pending: bytes) -> tuple[bytes, bytes] | None:
