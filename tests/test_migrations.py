@@ -1,12 +1,12 @@
 """The Alembic migrations build the schema the models describe, on SQLite and PostgreSQL."""
 
-import uuid
 from pathlib import Path
 
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
+from tests.conftest import empty_pg_database
 from vigie import migrate
 
 
@@ -91,21 +91,9 @@ def test_it_adds_decision_tags_to_a_filled_sqlite_database(tmp_path: Path) -> No
 
 def test_it_adds_decision_tags_to_a_filled_postgres_database() -> None:
     """The same migration on PostgreSQL, on a database of its own."""
-    from tests.conftest import PG_ADMIN_URL, need_service
-
-    need_service("PostgreSQL", "127.0.0.1", 5432)
-    name = f"vigie_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with empty_pg_database("vigie_mig") as url:
         _decided_comment_at_0003(url)
         assert _tags_after_0004(url) == ("[]", None)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _user_at_0007(url: str) -> None:
@@ -147,21 +135,9 @@ def test_it_adds_the_users_language_on_sqlite(tmp_path: Path) -> None:
 
 def test_it_adds_the_users_language_on_postgres() -> None:
     """The same migration on PostgreSQL, on a database of its own."""
-    from tests.conftest import PG_ADMIN_URL, need_service
-
-    need_service("PostgreSQL", "127.0.0.1", 5432)
-    name = f"vigie_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with empty_pg_database("vigie_mig") as url:
         _user_at_0007(url)
         assert _language_after_0008(url) is None
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_it_drops_the_users_language_on_sqlite_with_their_tokens_kept(
