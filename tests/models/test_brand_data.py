@@ -11,11 +11,20 @@ from moderation.scorers.datasets import read_tsv
 BRAND = Path(__file__).resolve().parents[2] / "bench" / "data" / "brand_sentiment"
 
 
-@pytest.mark.parametrize("lang", ["en", "fr"])
-def test_each_language_has_twenty_comments_per_sentiment(lang: str) -> None:
-    rows = read_tsv(BRAND / f"{lang}.tsv")
+@pytest.mark.parametrize("file", ["en", "fr", "holdout/en", "holdout/fr"])
+def test_each_language_has_twenty_comments_per_sentiment(file: str) -> None:
+    lang = file.rsplit("/", 1)[-1]
+    rows = read_tsv(BRAND / f"{file}.tsv")
     assert Counter(label for _, label, _ in rows) == {0: 20, 1: 20, 2: 20}
     assert {row_lang for _, _, row_lang in rows} == {lang}
     texts = [text for text, _, _ in rows]
     assert len(set(texts)) == len(texts)
     assert all(text.strip() == text and text for text in texts)
+
+
+def test_the_held_out_set_shares_no_comment_with_the_first() -> None:
+    first = {text for lang in ("en", "fr") for text, _, _ in read_tsv(BRAND / f"{lang}.tsv")}
+    held_out = [
+        text for lang in ("en", "fr") for text, _, _ in read_tsv(BRAND / "holdout" / f"{lang}.tsv")
+    ]
+    assert not first & set(held_out)
