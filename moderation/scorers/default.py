@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from moderation.scorers import evidence
+from moderation.scorers import care, evidence
 from moderation.scorers.encoder import DIM, Encoder
 from moderation.scorers.explain import explain as explain_spans
 from moderation.scorers.features import featurize
@@ -221,7 +221,9 @@ class DefaultScorer:
             e.targeted or e.swear or e.emoji or e.direct_insult or e.dehumanising for e in found
         ]
         self._counterfactual(texts, languages, probs, explicit)
-        self._resolved(texts, languages, probs)
+        plain = {i: self._plain_reading(t, languages[i]) for i, t in enumerate(texts)}
+        self._reread(plain, languages, probs)
+        self._customer_care(texts, plain, languages, probs, feats, explicit)
         table = self.evidence_weights
         weights = np.array(
             [table.get(lang, table.get("all", (0.0, 0.0))) for lang in languages], np.float64
@@ -263,22 +265,59 @@ class DefaultScorer:
             values = np.concatenate([[probs["toxicity"][i]], again[owner == i]])
             probs["toxicity"][i] = float(values.mean())
 
-    def _resolved(
-        self, texts: Sequence[str], languages: Sequence[str], probs: dict[str, np.ndarray]
+    def _plain_reading(self, text: str, language: str) -> str | None:
+        """The comment without the complaints it reports as solved and with its litotes
+        ("never disappointed") reworded as the praise they stand for, or None if unchanged."""
+        out = text
+        spans = evidence.resolved_spans(text)
+        if spans:
+            rest = evidence.masked(text, spans)
+            if any(ch.isalpha() for ch in rest):
+                out = rest
+        plain = care.reworded(out, language)
+        if plain is not None:
+            out = plain
+        return out if out != text else None
+
+    def _reread(
+        self,
+        plain: Mapping[int, str | None],
+        languages: Sequence[str],
+        probs: dict[str, np.ndarray],
     ) -> None:
-        """Sentiment of comments reporting a problem as solved, read without that complaint."""
-        rows, variants = [], []
-        for i, text in enumerate(texts):
-            spans = evidence.resolved_spans(text)
-            if spans:
-                rest = evidence.masked(text, spans)
-                if any(ch.isalpha() for ch in rest):
-                    rows.append(i)
-                    variants.append(rest)
+        """Sentiment of comments reporting a problem as solved, read without that complaint,
+        and of comments praising by litotes, read as the plain praise (`_plain_reading`)."""
+        rows = [i for i, reading in plain.items() if reading is not None]
+        variants = [reading for reading in plain.values() if reading is not None]
         if not rows:
             return
         v_feats, v_grams, _ = self.cached_features(variants, [languages[i] for i in rows])
         probs["sentiment"][rows] = self.probabilities(v_feats, v_grams)["sentiment"]
+
+    def _customer_care(
+        self,
+        texts: Sequence[str],
+        plain: Mapping[int, str | None],
+        languages: Sequence[str],
+        probs: dict[str, np.ndarray],
+        feats: np.ndarray,
+        explicit: Sequence[bool],
+    ) -> None:
+        """Complaints with no sentiment word read negative, plain questions neutral (`care`)."""
+        polarity = feats[:, DIM + FEATURES.index("polarity")]
+        sentiment = probs["sentiment"]
+        for i, (text, language) in enumerate(zip(texts, languages, strict=True)):
+            if language not in care.CARE_LANGUAGES:
+                continue
+            reading = plain[i] or text
+            if care.complaint_cue(reading, language):
+                sentiment[i] = care.shift_to_negative(list(sentiment[i]), care.COMPLAINT_SHARE)
+            elif (
+                not explicit[i]
+                and polarity[i] >= care.QUESTION_POLARITY
+                and care.plain_question(reading, language)
+            ):
+                sentiment[i] = care.shift_to_neutral(list(sentiment[i]), care.QUESTION_SHARE)
 
     @cached_property
     def evidence_weights(self) -> dict[str, tuple[float, float]]:

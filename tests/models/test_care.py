@@ -1,0 +1,132 @@
+"""Customer-care cues (`moderation/scorers/care.py`) and how the default stack uses them."""
+
+import pytest
+
+from moderation.scorers import care
+from moderation.scorers.default import DefaultScorer
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("The package arrived a week late.", "en"),
+        ("Charged twice for the same order.", "en"),
+        ("Still waiting for my parcel.", "en"),
+        ("Third time my order has been cancelled.", "en"),
+        ("The repair was supposed to take a week, it's been two months.", "en"),
+        ("Nobody can give me an answer.", "en"),
+        ("Your helpline hangs up on me.", "en"),
+        ("The app keeps crashing.", "en"),
+        ("Ça fait dix jours que j'attends.", "fr"),
+        ("Facturée deux fois pour la même commande.", "fr"),
+        ("Toujours pas reçu mon colis", "fr"),
+        ("Il manque la moitié des pièces.", "fr"),
+        ("Aucune réponse du service client.", "fr"),
+        ("L’appli ne marche plus depuis hier.", "fr"),
+    ],
+)
+def test_a_service_failure_is_a_complaint(text: str, language: str) -> None:
+    assert care.complaint_cue(text, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Refund came through in two days, very impressed.", "en"),
+        ("No one will recognise me in this costume!", "en"),
+        ("Is there a sugar-free version?", "en"),
+        ("Client depuis dix ans, toujours ravi.", "fr"),
+        ("Commande reçue en deux jours, bravo.", "fr"),
+        ("Quel est le délai de livraison pour la Corse ?", "fr"),
+    ],
+)
+def test_ordinary_comments_are_not_complaints(text: str, language: str) -> None:
+    assert not care.complaint_cue(text, language)
+
+
+def test_cues_are_read_in_english_and_french_only() -> None:
+    assert not care.complaint_cue("The package arrived a week late.", "de")
+    assert not care.plain_question("What time do you open?", "es")
+    assert care.reworded("never disappointed", "it") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "plain"),
+    [
+        ("What time does the Leeds shop open?", "en", True),
+        ("Hi do you deliver to Ireland", "en", False),  # no question mark: not sure enough
+        ("Bonjour, quels sont vos horaires ?", "fr", True),
+        ("Vous livrez en Belgique ? 🙂", "fr", True),
+        ("Why is my order late?", "en", False),
+        ("Pourquoi ma commande est bloquée ?", "fr", False),
+        ("Is it normal that it's been three weeks?", "en", False),  # a complaint cue
+        ("Merci beaucoup.", "fr", False),
+    ],
+)
+def test_plain_questions(text: str, language: str, plain: bool) -> None:
+    assert care.plain_question(text, language) is plain
+
+
+def test_litotes_are_reworded_in_place_keeping_the_rest_of_the_text() -> None:
+    assert care.reworded("Customer for ten years and never disappointed.", "en") == (
+        "Customer for ten years and always satisfied."
+    )
+    assert care.reworded("Application simple et efficace, rien à redire.", "fr") == (
+        "Application simple et efficace, parfait."
+    )
+    assert care.reworded("Élégant, JAMAIS DÉÇUE !", "fr") == "Élégant, toujours satisfait !"
+    assert care.reworded("Really disappointed this time.", "en") is None
+
+
+def test_the_shifts_keep_a_distribution() -> None:
+    neg, neu, pos = care.shift_to_negative([0.1, 0.6, 0.3], 0.5)
+    assert (neg, neu, pos) == pytest.approx((0.55, 0.3, 0.15))
+    neg, neu, pos = care.shift_to_neutral([0.6, 0.3, 0.1], 0.5)
+    assert (neg, neu, pos) == pytest.approx((0.3, 0.6, 0.1))
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Charged twice for the same order, I want my money back.", "en"),
+        ("The repair was supposed to take a week, it's been two months.", "en"),
+        ("Facturée deux fois pour la même commande, je veux un remboursement.", "fr"),
+    ],
+)
+def test_complaints_with_no_sentiment_word_read_negative(
+    scorer: DefaultScorer, text: str, language: str
+) -> None:
+    score = scorer.score_batch([text], [language])[0]
+    assert score.sentiment == "negative", score
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Quel est le délai de livraison pour la Corse ?",
+        "Y a-t-il une version sans sucre ?",
+        "Comment activer la garantie étendue ?",
+    ],
+)
+def test_plain_french_questions_are_not_negative(scorer: DefaultScorer, text: str) -> None:
+    score = scorer.score_batch([text], ["fr"])[0]
+    assert score.sentiment != "negative", score
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Customer for ten years and never disappointed.", "en"),
+        ("Ça fait dix ans que je suis cliente et jamais déçue.", "fr"),
+    ],
+)
+def test_praise_by_litotes_is_not_read_negative(
+    scorer: DefaultScorer, text: str, language: str
+) -> None:
+    score = scorer.score_batch([text], [language])[0]
+    assert score.sentiment != "negative" and score.positive > 2 * score.negative, score
+
+
+def test_a_hostile_question_stays_negative(scorer: DefaultScorer) -> None:
+    text = "Why do you keep lying to your customers, you clowns?"
+    assert scorer.score_batch([text], ["en"])[0].sentiment == "negative"
