@@ -233,6 +233,7 @@ def queue_page() -> ResponseReturnValue:
         {
             **item_summary(i),
             "why": words.why(i.decision.scores),
+            "shown_reasons": _reasons(i),
             "waiting": _minutes(now - i.queued_at),
         }
         for i in shown.items
@@ -275,6 +276,21 @@ def queue_counts() -> ResponseReturnValue:
     answer = jsonify({"open": found.open, "claimed": found.claimed, "oldest_wait": waited})
     answer.headers["Cache-Control"] = "no-store"
     return answer
+
+
+def _reasons(item: ReviewItem) -> list[str]:
+    """The machine's reasons in the page's language: decisions store the rules' default text,
+    translated here by the rule that gave it when its file has this language (docs/RULES.md)."""
+    decision = item.decision
+    try:
+        book = runtime().rulebook
+    except RulesError:  # no valid rules ever loaded: the stored text
+        return list(decision.reasons)
+    language = i18n.current_language()
+    return [
+        book.reason_in(item.platform, decision.rule_ids, reason, language)
+        for reason in decision.reasons
+    ]
 
 
 def _tag_choices(selected: str | None) -> list[str]:
@@ -337,7 +353,11 @@ def item_page(item_id: int) -> ResponseReturnValue:
             item = claimed
         before, after = queue.neighbours(db, item, filters)
         context = {
-            "item": {**item_detail(db, item), "why": words.why(item.decision.scores)},
+            "item": {
+                **item_detail(db, item),
+                "why": words.why(item.decision.scores),
+                "shown_reasons": _reasons(item),
+            },
             "written_at": item.comment.created_at,
             "holding": claimed is not None,
             "problem": problem,

@@ -255,3 +255,27 @@ def test_the_switch_never_sends_to_another_site(api: FlaskClient, path: str) -> 
     )
     assert answer.status_code == 302
     assert answer.location == "/queue"
+
+
+def test_rule_reasons_are_shown_in_the_pages_language(api: FlaskClient, db: Session) -> None:
+    """A decision stores the rule's English reason; the French pages show the rule file's French
+    one (docs/RULES.md), English pages and the JSON API the stored text. A reason no current
+    rule gives (a decision stored before an edit) is shown as it was stored."""
+    admin = add_user(db, "mia")
+    item = add_item(db, reasons=["clear abuse"], rule_ids=["explicit-abuse"], rule_tags=["abuse"])
+    old = add_item(db, reasons=["abuse, old wording"], rule_ids=["explicit-abuse"])
+    headers = token_for(db, admin, "queue:read")
+    api.set_cookie(COOKIE, "fr")
+    log_in(api, "mia")
+    queue = api.get("/queue").get_data(as_text=True)
+    assert "propos manifestement injurieux" in queue and "clear abuse" not in queue
+    assert "abuse, old wording" in queue
+    page = api.get(f"/queue/items/{item.id}").get_data(as_text=True)
+    assert "<li>propos manifestement injurieux</li>" in page
+    assert '">abuse</a>' in page  # tags are identifiers (filters): as they are
+    assert "<li>abuse, old wording</li>" in api.get(f"/queue/items/{old.id}").get_data(as_text=True)
+
+    api.set_cookie(COOKIE, "en")
+    assert "<li>clear abuse</li>" in api.get(f"/queue/items/{item.id}").get_data(as_text=True)
+    body = api.get(f"/v1/review/items/{item.id}", headers=headers).get_json()
+    assert body["machine"]["reasons"] == ["clear abuse"]
