@@ -365,6 +365,7 @@ def item_page(item_id: int) -> ResponseReturnValue:
             "next_id": after,
             "group_size": queue.group_size(db, item) if claimed else 0,
             "corrections": CORRECTIONS,
+            "decision_buttons": words.decision_buttons(),
             "args": request.args,
             "lease_s": int(rt.settings.claim_lease_s),
         }

@@ -70,6 +70,28 @@ ACTIONS = {
     "escalate": _lp("action", "escalate"),
     "skip": _lp("action", "skip"),
 }
+# The item page's decision buttons, in the order shown, with the key that presses each: one set
+# of keys in every language (README, "Review queue"), the English initials. French initials
+# would clash: "s" is skip here and would be supprimer (remove) there, so a moderator changing
+# language, or sharing a colleague's browser, would remove what they meant to skip.
+DECISION_KEYS = (("approve", "a"), ("remove", "r"), ("escalate", "e"), ("skip", "s"))
+BUTTONS = {
+    "approve": _l("Approve"),
+    "remove": _l("Remove"),
+    "escalate": _l("Escalate"),
+    "skip": _l("Skip"),
+}
+
+
+def decision_buttons() -> list[dict[str, str]]:
+    """What the item page's buttons and keys line show: the verdict, its key, the button's
+    label and the action's word ("Valider", "valider"); review.js presses by data-key."""
+    return [
+        {"value": value, "key": key, "label": str(BUTTONS[value]), "word": term(value, "action")}
+        for value, key in DECISION_KEYS
+    ]
+
+
 # Alert incidents (alerts.view.state_of, alerts.severity, alerts.detector kinds).
 STATES = {
     "firing": _l("firing"),

@@ -1,4 +1,5 @@
-// Keyboard shortcuts for the review pages: a/r/e/s decide, j/k move, Enter opens.
+// Keyboard shortcuts for the review pages: a/r/e/s decide (the same keys in every language: the
+// buttons' data-key, api/words.py DECISION_KEYS), j/k move, Enter opens.
 (function () {
   "use strict";
 

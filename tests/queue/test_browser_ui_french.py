@@ -160,3 +160,41 @@ def test_the_scripts_times_are_in_utc_like_the_rest_of_the_page(
     page.wait_for_function("document.getElementById('lease').classList.contains('warning')")
     notice = page.inner_text("#lease")
     assert "elle expire à 21:07 UTC si" in notice, notice
+
+
+def test_each_key_on_the_french_item_page_does_what_its_hint_says(
+    browser: Any,  # noqa: F811
+    live_url: str,
+    db: Session,
+) -> None:
+    """The keys line of the French item page pairs keys with words (« a valider »...): pressing
+    each key decides what the word says, as the button of that word does. The keys are the
+    same as on English pages: « v » and « p » (French initials) decide nothing."""
+    add_user(db, "mia")
+    items = [add_item(db, at=WRITTEN + timedelta(minutes=n)) for n in range(4)]
+    db.commit()
+    page = browser.new_context(locale="fr-FR").new_page()
+    log_in(page, live_url, "mia")
+    done = {
+        "valider": "Validé",
+        "supprimer": "Supprimé",
+        "escalader": "Escaladé",
+        "passer": "Passé",
+    }
+    page.goto(f"{live_url}/queue/items/{items[0].id}")
+    pairs = page.eval_on_selector_all(
+        "#decide-keys kbd",
+        "kbds => kbds.map(k => [k.textContent, k.nextSibling.textContent.trim().split(' ')[0]])",
+    )
+    assert [word for _, word in pairs] == list(done), pairs
+    for key in ("v", "p"):
+        page.keyboard.press(key)
+    page.wait_for_timeout(300)
+    assert page.url == f"{live_url}/queue/items/{items[0].id}", "no French-initial aliases"
+    for item, (key, word) in zip(items, pairs, strict=True):
+        page.goto(f"{live_url}/queue/items/{item.id}")
+        label = page.inner_text(f"#decide button[data-key='{key}']")
+        assert label.lower().endswith(word), (key, label)
+        page.keyboard.press(key)
+        page.wait_for_selector(".flash-ok")
+        assert page.inner_text(".flash-ok") == f"{done[word]}\u00a0: commentaire n°\u00a0{item.id}."

@@ -279,3 +279,36 @@ def test_rule_reasons_are_shown_in_the_pages_language(api: FlaskClient, db: Sess
     assert "<li>clear abuse</li>" in api.get(f"/queue/items/{item.id}").get_data(as_text=True)
     body = api.get(f"/v1/review/items/{item.id}", headers=headers).get_json()
     assert body["machine"]["reasons"] == ["clear abuse"]
+
+
+DECISION_BUTTON = re.compile(
+    r'<button name="action" value="(?P<value>\w+)" data-key="(?P<key>[^"]*)"'
+    r' aria-keyshortcuts="(?P<aria>[^"]*)"[^>]*><kbd>(?P<kbd>[^<]*)</kbd> (?P<label>[^<]+)</button>'
+)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_item_pages_key_hints_say_what_the_keys_do(
+    api: FlaskClient, db: Session, language: str
+) -> None:
+    """One set of keys in every language (a/r/e/s: README): each decision button shows the key
+    review.js presses it with (its data-key), and the page's keys line pairs each key with the
+    button's own word, in the page's language."""
+    add_user(db, "mia")
+    item = add_item(db)
+    db.commit()
+    api.set_cookie(COOKIE, language)
+    log_in(api, "mia")
+    page = api.get(f"/queue/items/{item.id}").get_data(as_text=True)
+    buttons = [m.groupdict() for m in DECISION_BUTTON.finditer(page)]
+    assert [(b["value"], b["key"]) for b in buttons] == [
+        ("approve", "a"), ("remove", "r"), ("escalate", "e"), ("skip", "s"),
+    ]  # fmt: skip
+    hint = re.search(r'<p class="keys" id="decide-keys">(.*?)</p>', page, re.S)
+    assert hint is not None, "the item page says which key does what"
+    for button in buttons:
+        assert button["key"] == button["aria"] == button["kbd"], button
+        assert f"<kbd>{button['key']}</kbd> {button['label'].lower()}" in hint.group(1), button
+    if language == "fr":
+        assert "Valider" in [b["label"] for b in buttons]
+        assert "mêmes touches dans toutes les langues" in hint.group(1)
