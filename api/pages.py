@@ -280,17 +280,23 @@ def queue_counts() -> ResponseReturnValue:
 
 def _reasons(item: ReviewItem) -> list[str]:
     """The machine's reasons in the page's language: decisions store the rules' default text,
-    translated here by the rule that gave it when its file has this language (docs/RULES.md)."""
+    translated here by the rule that gave it when its file has this language (docs/RULES.md),
+    and the engine's own words (the uncertainty band, the irony gate) from the catalog."""
     decision = item.decision
     try:
         book = runtime().rulebook
     except RulesError:  # no valid rules ever loaded: the stored text
-        return list(decision.reasons)
+        book = None
     language = i18n.current_language()
-    return [
-        book.reason_in(item.platform, decision.rule_ids, reason, language)
-        for reason in decision.reasons
-    ]
+    shown = []
+    for reason in decision.reasons:
+        if book is not None:
+            translated = book.reason_in(item.platform, decision.rule_ids, reason, language)
+            if translated != reason:
+                shown.append(translated)
+                continue
+        shown.append(words.engine_reason(reason))
+    return shown
 
 
 def _tag_choices(selected: str | None) -> list[str]:

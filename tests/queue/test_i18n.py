@@ -312,3 +312,34 @@ def test_the_item_pages_key_hints_say_what_the_keys_do(
     if language == "fr":
         assert "Valider" in [b["label"] for b in buttons]
         assert "mêmes touches dans toutes les langues" in hint.group(1)
+
+
+def test_the_engines_own_reasons_are_shown_in_french(api: FlaskClient, db: Session) -> None:
+    """What the engine writes itself (the uncertainty band, the irony gate, no rule matching)
+    is stored in English like the rules' reasons, and shown in French on French pages."""
+    add_user(db, "mia")
+    stored = [
+        "clear abuse",
+        "irony gate: irony 0.62 >= 0.5 with toxicity 0.80 < 0.95",
+        "uncertain: scorer confidence 0.40 < 0.5",
+        "uncertain: toxicity 0.93 is within 0.05 of the rule's threshold 0.9",
+        "no rule matched",
+        "no rule with an action matched",
+    ]
+    item = add_item(db, reasons=stored, rule_ids=["explicit-abuse"])
+    db.commit()
+    api.set_cookie(COOKIE, "fr")
+    log_in(api, "mia")
+    page = api.get(f"/queue/items/{item.id}").get_data(as_text=True)
+    shown = re.findall(r"<li>([^<]*)</li>", page.split('id="reasons"')[1].split("</ul>")[0])
+    assert shown == [
+        "propos manifestement injurieux",
+        "filtre d’ironie\u00a0: ironie 0,62 ≥ 0,5 avec une toxicité de 0,80 &lt; 0,95",
+        "incertain\u00a0: confiance du modèle 0,40 &lt; 0,5",
+        "incertain\u00a0: toxicité 0,93 à moins de 0,05 du seuil de la règle (0,9)",
+        "aucune règle ne correspond",
+        "aucune règle avec une action ne correspond",
+    ]
+    api.set_cookie(COOKIE, "en")
+    page = api.get(f"/queue/items/{item.id}").get_data(as_text=True)
+    assert "<li>irony gate: irony 0.62 &gt;= 0.5 with toxicity 0.80 &lt; 0.95</li>" in page
