@@ -98,7 +98,7 @@ def js_strings() -> dict[str, str]:
     """What review.js says, in the page's language ({name} marks where it puts a value)."""
     return {
         "claimUnsure": _(
-            "The claim could not be renewed (server unreachable): it runs out at {time} unless "
+            "The claim could not be renewed (server unreachable): it runs out at {time} UTC unless "
             "a retry gets through; after that a colleague may take this item."
         ),
         "claimLost": _("Your claim was lost: reload the page before deciding."),
@@ -107,7 +107,7 @@ def js_strings() -> dict[str, str]:
         ),
         "queueUpdated": _("Queue updated: {open} waiting, {claimed} being reviewed."),
         "countsStale": _(
-            "The counts above have not refreshed since {time} ({why}): trying again every "
+            "The counts above have not refreshed since {time} UTC ({why}): trying again every "
             "{delay}. Reload the page to see the queue now."
         ),
         "countsLoggedOut": _(

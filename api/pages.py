@@ -233,6 +233,7 @@ def queue_page() -> ResponseReturnValue:
         {
             **item_summary(i),
             "why": words.why(i.decision.scores),
+            "shown_reasons": _reasons(i),
             "waiting": _minutes(now - i.queued_at),
         }
         for i in shown.items
@@ -275,6 +276,27 @@ def queue_counts() -> ResponseReturnValue:
     answer = jsonify({"open": found.open, "claimed": found.claimed, "oldest_wait": waited})
     answer.headers["Cache-Control"] = "no-store"
     return answer
+
+
+def _reasons(item: ReviewItem) -> list[str]:
+    """The machine's reasons in the page's language: decisions store the rules' default text,
+    translated here by the rule that gave it when its file has this language (docs/RULES.md),
+    and the engine's own words (the uncertainty band, the irony gate) from the catalog."""
+    decision = item.decision
+    try:
+        book = runtime().rulebook
+    except RulesError:  # no valid rules ever loaded: the stored text
+        book = None
+    language = i18n.current_language()
+    shown = []
+    for reason in decision.reasons:
+        if book is not None:
+            translated = book.reason_in(item.platform, decision.rule_ids, reason, language)
+            if translated != reason:
+                shown.append(translated)
+                continue
+        shown.append(words.engine_reason(reason))
+    return shown
 
 
 def _tag_choices(selected: str | None) -> list[str]:
@@ -337,7 +359,11 @@ def item_page(item_id: int) -> ResponseReturnValue:
             item = claimed
         before, after = queue.neighbours(db, item, filters)
         context = {
-            "item": {**item_detail(db, item), "why": words.why(item.decision.scores)},
+            "item": {
+                **item_detail(db, item),
+                "why": words.why(item.decision.scores),
+                "shown_reasons": _reasons(item),
+            },
             "written_at": item.comment.created_at,
             "holding": claimed is not None,
             "problem": problem,
@@ -345,6 +371,7 @@ def item_page(item_id: int) -> ResponseReturnValue:
             "next_id": after,
             "group_size": queue.group_size(db, item) if claimed else 0,
             "corrections": CORRECTIONS,
+            "decision_buttons": words.decision_buttons(),
             "args": request.args,
             "lease_s": int(rt.settings.claim_lease_s),
         }

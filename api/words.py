@@ -8,6 +8,7 @@ Vigie itself writes are translated. A value this module does not know is shown a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import format_decimal, ngettext
@@ -16,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from flask_babel.speaklater import LazyString
 
-from api.i18n import format_when
+from api.i18n import current_language, format_when
 from moderation.review.decide import ReviewConflict
 from moderation.review.models import Verdict
 from moderation.review.present import hesitation
@@ -52,6 +53,8 @@ SCORES = {
     "irony": _l("irony"),
     "negative": _l("negativity"),
     "confidence": _l("confidence"),
+    "positive": _l("positivity"),
+    "neutral": _l("neutrality"),
 }
 # The model corrections a moderator can tick (moderation.review.decide.CORRECTIONS).
 CORRECTIONS = {
@@ -70,6 +73,28 @@ ACTIONS = {
     "escalate": _lp("action", "escalate"),
     "skip": _lp("action", "skip"),
 }
+# The item page's decision buttons, in the order shown, with the key that presses each: one set
+# of keys in every language (README, "Review queue"), the English initials. French initials
+# would clash: "s" is skip here and would be supprimer (remove) there, so a moderator changing
+# language, or sharing a colleague's browser, would remove what they meant to skip.
+DECISION_KEYS = (("approve", "a"), ("remove", "r"), ("escalate", "e"), ("skip", "s"))
+BUTTONS = {
+    "approve": _l("Approve"),
+    "remove": _l("Remove"),
+    "escalate": _l("Escalate"),
+    "skip": _l("Skip"),
+}
+
+
+def decision_buttons() -> list[dict[str, str]]:
+    """What the item page's buttons and keys line show: the verdict, its key, the button's
+    label and the action's word ("Valider", "valider"); review.js presses by data-key."""
+    return [
+        {"value": value, "key": key, "label": str(BUTTONS[value]), "word": term(value, "action")}
+        for value, key in DECISION_KEYS
+    ]
+
+
 # Alert incidents (alerts.view.state_of, alerts.severity, alerts.detector kinds).
 STATES = {
     "firing": _l("firing"),
@@ -111,6 +136,55 @@ def why(scores: dict[str, Any]) -> str:
             "%(signals)s, low confidence (%(confidence)s)",
             signals=text,
             confidence=format_decimal(found.low_confidence, "0.00"),
+        )
+    return text
+
+
+# The reasons rules.engine writes itself (engine.uncertain, _decide): stored in English with
+# the decision, like the rules' own reasons; put back into the page's language here.
+_CONFIDENCE = re.compile(r"uncertain: scorer confidence (?P<value>[\d.]+) < (?P<minimum>[\d.]+)")
+_IRONY = re.compile(
+    r"irony gate: irony (?P<irony>[\d.]+) >= (?P<at_least>[\d.]+) with toxicity "
+    r"(?P<toxicity>[\d.]+) < (?P<below>[\d.]+)"
+)
+_BAND = re.compile(
+    r"uncertain: (?P<score>\w+) (?P<value>[\d.]+) is within (?P<band>[\d.]+) of the rule's "
+    r"threshold (?P<threshold>[\d.]+)"
+)
+
+
+def engine_reason(text: str) -> str:
+    """One of the engine's own reasons in the page's language; any other text as it is."""
+    if current_language() == "en":
+        return text  # as stored, to the character
+
+    def number(value: str) -> str:  # as many decimals as stored: "0.80" is "0,80"
+        decimals = len(value.partition(".")[2])
+        return format_decimal(float(value), "0." + "0" * decimals if decimals else "0")
+
+    if text == "no rule matched":
+        return _("no rule matched")
+    if text == "no rule with an action matched":
+        return _("no rule with an action matched")
+    if found := _CONFIDENCE.fullmatch(text):
+        return _(
+            "uncertain: scorer confidence %(value)s < %(minimum)s",
+            value=number(found["value"]),
+            minimum=number(found["minimum"]),
+        )
+    if found := _IRONY.fullmatch(text):
+        return _(
+            "irony gate: irony %(irony)s >= %(at_least)s with toxicity %(toxicity)s < %(below)s",
+            **{key: number(value) for key, value in found.groupdict().items()},
+        )
+    if found := _BAND.fullmatch(text):
+        return _(
+            "uncertain: %(score)s %(value)s is within %(band)s of the rule's threshold "
+            "%(threshold)s",
+            score=term(found["score"], "score"),
+            value=number(found["value"]),
+            band=number(found["band"]),
+            threshold=number(found["threshold"]),
         )
     return text
 

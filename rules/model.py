@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rules.conditions import Condition, ScoreCompare, TextMatcher
@@ -31,6 +31,13 @@ class Rule:
     uncertainty: bool = True
     source: str = ""
     band: tuple[ScoreCompare, ...] = ()
+    # The reason in other languages of the moderators' pages, as (language, text) pairs:
+    # `reason` is the default text (English), the one decisions store and the API returns.
+    reason_translations: tuple[tuple[str, str], ...] = ()
+
+    def reason_in(self, language: str) -> str:
+        """The reason in `language` when the rule file gives it, else the default text."""
+        return dict(self.reason_translations).get(language, self.reason)
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,27 @@ class RuleBook:
 
     def for_platform(self, platform: str) -> RuleSet:
         return self.sets.get(platform) or self.sets["default"]
+
+    def reason_in(self, platform: str, rule_ids: Iterable[str], text: str, language: str) -> str:
+        """A reason a decision stored (`text`, the default wording), in `language`.
+
+        Translated by the rule that gave it: one of the decision's rules on its platform whose
+        default reason is still `text`, else any rule of the book with that reason. Text no
+        current rule gives (an edited rule, the engine's own words) comes back as it is.
+        """
+        rules = {rule.id: rule for rule in self.for_platform(platform).rules}
+        for rule_id in rule_ids:
+            rule = rules.get(rule_id)
+            if rule is not None and rule.reason == text:
+                return rule.reason_in(language)
+        names = ["default", *sorted(name for name in self.sets if name != "default")]
+        for name in names:
+            for rule in self.sets[name].rules:
+                if rule.reason == text and rule.reason_translations:
+                    found = rule.reason_in(language)
+                    if found != text:
+                        return found
+        return text
 
     @property
     def tags(self) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from rules.conditions import (
 from rules.model import ACTIONS, QUEUE_PRIORITIES, Rule, RulesError
 from rules.text import words_regex, words_source
 from rules.yaml_lines import LineDict
+from vigie.settings import UI_LANGUAGES
 
 _COMPARISON = re.compile(r"^\s*(<=|>=|<|>|==|!=)\s*(-?\d+(?:\.\d+)?)\s*$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -203,15 +204,14 @@ def _rule(where: _Where, rules_line: int, index: int, raw: Any, file_name: str) 
     for flag in ("shadow", "uncertainty"):
         if flag in raw and not isinstance(raw[flag], bool):
             raise err(flag, f"{flag} is true or false, got {raw[flag]!r}")
-    reason = raw.get("reason", "")
-    if not isinstance(reason, str):
-        raise err("reason", "reason is text shown to the moderator")
+    reason, translations = _reason(where, err, raw, rule_id, description.strip())
     return Rule(
         id=rule_id,
         description=description.strip(),
         when=when,
         action=action,
-        reason=reason.strip() or description.strip(),
+        reason=reason,
+        reason_translations=translations,
         tags=tags,
         priority=priority,
         queue_priority=_rule_queue_priority(where, err, raw, action),
@@ -220,6 +220,55 @@ def _rule(where: _Where, rules_line: int, index: int, raw: Any, file_name: str) 
         source=f"{file_name}.yaml:{raw.line}",
         band=band_leaves(when),
     )
+
+
+def _reason(
+    where: _Where,
+    err: Callable[[str, str], RulesError],
+    raw: LineDict,
+    rule_id: str,
+    description: str,
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The reason's default text and its translations.
+
+    Plain text is the reason in every language; a mapping gives it by language code: `en`
+    (required: what decisions store and the API returns) and any other of UI_LANGUAGES.
+    No reason at all is the description, in every language.
+    """
+    value = raw.get("reason")
+    if value is None:
+        return description, ()
+    if isinstance(value, str):
+        return value.strip() or description, ()
+    if not isinstance(value, LineDict):
+        raise err(
+            "reason",
+            "reason is text shown to the moderator, or a mapping of it by language "
+            f"({', '.join(UI_LANGUAGES)})",
+        )
+    texts: dict[str, str] = {}
+    for language, text in value.items():
+        line = value.line_of(language)
+        if language not in UI_LANGUAGES:
+            raise where.error(
+                line,
+                f"rule {rule_id}: reason: unknown language {language!r} (the moderators' "
+                f"pages are in: {', '.join(UI_LANGUAGES)})",
+            )
+        if not isinstance(text, str) or not text.strip():
+            raise where.error(
+                line,
+                f"rule {rule_id}: reason: {language} is the non-empty text shown on "
+                f"{language} pages, got {text!r}",
+            )
+        texts[language] = text.strip()
+    if "en" not in texts:
+        raise err(
+            "reason",
+            "a reason given by language needs 'en': the text decisions store and the API returns",
+        )
+    default = texts.pop("en")
+    return default, tuple(sorted(texts.items()))
 
 
 def _action_and_tags(

@@ -1,4 +1,5 @@
-// Keyboard shortcuts for the review pages: a/r/e/s decide, j/k move, Enter opens.
+// Keyboard shortcuts for the review pages: a/r/e/s decide (the same keys in every language: the
+// buttons' data-key, api/words.py DECISION_KEYS), j/k move, Enter opens.
 (function () {
   "use strict";
 
@@ -19,6 +20,12 @@
 
   function pageLanguage() {
     return document.documentElement.lang || undefined;
+  }
+
+  // A time of day as the pages write theirs (api/i18n.py format_clock): in UTC, whatever the
+  // computer's own time zone, on a 24-hour clock ("21:08"). The strings say "UTC" after it.
+  function utcClock(date) {
+    return date.toLocaleTimeString(pageLanguage(), { timeZone: "UTC", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   }
 
   function typing(event) {
@@ -85,9 +92,7 @@
     var held = note.textContent;
     var renewedAt = Date.now();
     function unsure() {
-      var until = new Date(renewedAt + lease * 1000);
-      var hhmm = until.toLocaleTimeString(pageLanguage(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-      note.textContent = t("claimUnsure", { time: hhmm });
+      note.textContent = t("claimUnsure", { time: utcClock(new Date(renewedAt + lease * 1000)) });
       note.classList.add("warning");
       setTimeout(renew, retry);
     }
@@ -176,10 +181,6 @@
       notice.hidden = !text;
     }
 
-    function clock(date) {
-      return ("0" + date.getHours()).slice(-2) + ":" + ("0" + date.getMinutes()).slice(-2);
-    }
-
     function delay() {
       return Math.min(MAX_DELAY, every * Math.pow(2, failures));
     }
@@ -202,7 +203,7 @@
       failures += 1;
       stats.dataset.failures = String(failures);
       if (failures >= NOTICE_AFTER) {
-        say(t("countsStale", { time: clock(lastGood), why: why, delay: minutes(delay()) }));
+        say(t("countsStale", { time: utcClock(lastGood), why: why, delay: minutes(delay()) }));
         if (failures === NOTICE_AFTER) live.textContent = notice ? notice.textContent : "";  // once
       }
     }

@@ -33,8 +33,9 @@ def add_item(
 ) -> ReviewItem:
     """A stored comment, its machine decision and its queue item.
 
-    `rule_tags` and `review_priority` go on the decision (what the rules said), `topics` (watched
-    alert topics) on the item; any other keyword overrides a comment field.
+    `rule_tags`, `review_priority`, `reasons` and `rule_ids` go on the decision (what the rules
+    said), `topics` (watched alert topics) on the item; any other keyword overrides a comment
+    field.
     """
     scores = comment.pop("scores", None) or {
         "toxicity": 0.55,
@@ -49,6 +50,8 @@ def add_item(
     rule_tags = comment.pop("rule_tags", [])
     review_priority = comment.pop("review_priority", None)
     topics = comment.pop("topics", ())
+    reasons = comment.pop("reasons", ["ironic and moderately toxic"])
+    rule_ids = comment.pop("rule_ids", ["irony-uncertain"])
     n = next(_ids)
     fields: dict[str, Any] = {
         "source": "acme",
@@ -71,8 +74,8 @@ def add_item(
     decision = Decision(
         comment_id=row.id,
         action=action,
-        reasons=["ironic and moderately toxic"],
-        rule_ids=["irony-uncertain"],
+        reasons=reasons,
+        rule_ids=rule_ids,
         tags=rule_tags,
         review_priority=review_priority,
         scores=scores,

@@ -124,3 +124,77 @@ def test_the_claim_notice_is_french_when_the_server_is_unreachable(
     notice = page.inner_text("#lease")
     assert notice.startswith("La prise en charge n’a pas pu être renouvelée"), notice
     assert "un collègue pourra ensuite prendre ce commentaire" in notice
+
+
+def test_the_scripts_times_are_in_utc_like_the_rest_of_the_page(
+    browser: Any,  # noqa: F811
+    live_url: str,
+    db: Session,
+) -> None:
+    """The pages write every time in UTC and say so; what review.js writes (since when the
+    counts are stale, until when a claim holds) must too, not the computer's own time: a
+    moderator in Montréal (UTC-5) reads the same clock on the whole page."""
+    add_user(db, "mia")
+    item = add_item(db, at=datetime.now(UTC) - timedelta(minutes=5))
+    db.commit()
+    context = browser.new_context(locale="fr-FR", timezone_id="America/Toronto")
+    page = context.new_page()
+    page.clock.install(time=datetime(2026, 11, 24, 21, 0, tzinfo=UTC))
+    page.clock.pause_at(datetime(2026, 11, 24, 21, 0, 10, tzinfo=UTC))
+    log_in(page, live_url, "mia")
+    assert page.evaluate("new Date().getHours()") == 16, "the browser is on Montréal time"
+
+    page.route("**/queue/counts*", lambda route: route.fulfill(status=503, json={}))
+    for wait in (21_000, 41_000, 81_000):  # three failures in a row: the notice shows
+        page.clock.run_for(wait)
+        page.wait_for_timeout(200)
+    page.wait_for_function("document.getElementById('stats').dataset.failures === '3'")
+    notice = page.inner_text("#counts-notice")
+    assert "depuis 21:00 UTC (" in notice, notice
+
+    page.goto(f"{live_url}/queue/items/{item.id}")
+    started = page.evaluate("new Date().toISOString()")
+    assert started.startswith("2026-11-24T21:02:"), started  # so the claim runs to 21:07
+    page.route("**/renew", lambda route: route.abort())
+    page.clock.run_for(151_000)
+    page.wait_for_function("document.getElementById('lease').classList.contains('warning')")
+    notice = page.inner_text("#lease")
+    assert "elle expire à 21:07 UTC si" in notice, notice
+
+
+def test_each_key_on_the_french_item_page_does_what_its_hint_says(
+    browser: Any,  # noqa: F811
+    live_url: str,
+    db: Session,
+) -> None:
+    """The keys line of the French item page pairs keys with words (« a valider »...): pressing
+    each key decides what the word says, as the button of that word does. The keys are the
+    same as on English pages: « v » and « p » (French initials) decide nothing."""
+    add_user(db, "mia")
+    items = [add_item(db, at=WRITTEN + timedelta(minutes=n)) for n in range(4)]
+    db.commit()
+    page = browser.new_context(locale="fr-FR").new_page()
+    log_in(page, live_url, "mia")
+    done = {
+        "valider": "Validé",
+        "supprimer": "Supprimé",
+        "escalader": "Escaladé",
+        "passer": "Passé",
+    }
+    page.goto(f"{live_url}/queue/items/{items[0].id}")
+    pairs = page.eval_on_selector_all(
+        "#decide-keys kbd",
+        "kbds => kbds.map(k => [k.textContent, k.nextSibling.textContent.trim().split(' ')[0]])",
+    )
+    assert [word for _, word in pairs] == list(done), pairs
+    for key in ("v", "p"):
+        page.keyboard.press(key)
+    page.wait_for_timeout(300)
+    assert page.url == f"{live_url}/queue/items/{items[0].id}", "no French-initial aliases"
+    for item, (key, word) in zip(items, pairs, strict=True):
+        page.goto(f"{live_url}/queue/items/{item.id}")
+        label = page.inner_text(f"#decide button[data-key='{key}']")
+        assert label.lower().endswith(word), (key, label)
+        page.keyboard.press(key)
+        page.wait_for_selector(".flash-ok")
+        assert page.inner_text(".flash-ok") == f"{done[word]}\u00a0: commentaire n°\u00a0{item.id}."

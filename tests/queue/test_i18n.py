@@ -255,3 +255,91 @@ def test_the_switch_never_sends_to_another_site(api: FlaskClient, path: str) -> 
     )
     assert answer.status_code == 302
     assert answer.location == "/queue"
+
+
+def test_rule_reasons_are_shown_in_the_pages_language(api: FlaskClient, db: Session) -> None:
+    """A decision stores the rule's English reason; the French pages show the rule file's French
+    one (docs/RULES.md), English pages and the JSON API the stored text. A reason no current
+    rule gives (a decision stored before an edit) is shown as it was stored."""
+    admin = add_user(db, "mia")
+    item = add_item(db, reasons=["clear abuse"], rule_ids=["explicit-abuse"], rule_tags=["abuse"])
+    old = add_item(db, reasons=["abuse, old wording"], rule_ids=["explicit-abuse"])
+    headers = token_for(db, admin, "queue:read")
+    api.set_cookie(COOKIE, "fr")
+    log_in(api, "mia")
+    queue = api.get("/queue").get_data(as_text=True)
+    assert "propos manifestement injurieux" in queue and "clear abuse" not in queue
+    assert "abuse, old wording" in queue
+    page = api.get(f"/queue/items/{item.id}").get_data(as_text=True)
+    assert "<li>propos manifestement injurieux</li>" in page
+    assert '">abuse</a>' in page  # tags are identifiers (filters): as they are
+    assert "<li>abuse, old wording</li>" in api.get(f"/queue/items/{old.id}").get_data(as_text=True)
+
+    api.set_cookie(COOKIE, "en")
+    assert "<li>clear abuse</li>" in api.get(f"/queue/items/{item.id}").get_data(as_text=True)
+    body = api.get(f"/v1/review/items/{item.id}", headers=headers).get_json()
+    assert body["machine"]["reasons"] == ["clear abuse"]
+
+
+DECISION_BUTTON = re.compile(
+    r'<button name="action" value="(?P<value>\w+)" data-key="(?P<key>[^"]*)"'
+    r' aria-keyshortcuts="(?P<aria>[^"]*)"[^>]*><kbd>(?P<kbd>[^<]*)</kbd> (?P<label>[^<]+)</button>'
+)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_item_pages_key_hints_say_what_the_keys_do(
+    api: FlaskClient, db: Session, language: str
+) -> None:
+    """One set of keys in every language (a/r/e/s: README): each decision button shows the key
+    review.js presses it with (its data-key), and the page's keys line pairs each key with the
+    button's own word, in the page's language."""
+    add_user(db, "mia")
+    item = add_item(db)
+    db.commit()
+    api.set_cookie(COOKIE, language)
+    log_in(api, "mia")
+    page = api.get(f"/queue/items/{item.id}").get_data(as_text=True)
+    buttons = [m.groupdict() for m in DECISION_BUTTON.finditer(page)]
+    assert [(b["value"], b["key"]) for b in buttons] == [
+        ("approve", "a"), ("remove", "r"), ("escalate", "e"), ("skip", "s"),
+    ]  # fmt: skip
+    hint = re.search(r'<p class="keys" id="decide-keys">(.*?)</p>', page, re.S)
+    assert hint is not None, "the item page says which key does what"
+    for button in buttons:
+        assert button["key"] == button["aria"] == button["kbd"], button
+        assert f"<kbd>{button['key']}</kbd> {button['label'].lower()}" in hint.group(1), button
+    if language == "fr":
+        assert "Valider" in [b["label"] for b in buttons]
+        assert "mêmes touches dans toutes les langues" in hint.group(1)
+
+
+def test_the_engines_own_reasons_are_shown_in_french(api: FlaskClient, db: Session) -> None:
+    """What the engine writes itself (the uncertainty band, the irony gate, no rule matching)
+    is stored in English like the rules' reasons, and shown in French on French pages."""
+    add_user(db, "mia")
+    stored = [
+        "clear abuse",
+        "irony gate: irony 0.62 >= 0.5 with toxicity 0.80 < 0.95",
+        "uncertain: scorer confidence 0.40 < 0.5",
+        "uncertain: toxicity 0.93 is within 0.05 of the rule's threshold 0.9",
+        "no rule matched",
+        "no rule with an action matched",
+    ]
+    item = add_item(db, reasons=stored, rule_ids=["explicit-abuse"])
+    db.commit()
+    api.set_cookie(COOKIE, "fr")
+    log_in(api, "mia")
+    page = api.get(f"/queue/items/{item.id}").get_data(as_text=True)
+    shown = re.findall(r"<li>([^<]*)</li>", page.split('id="reasons"')[1].split("</ul>")[0])
+    assert shown == [
+        "propos manifestement injurieux",
+        "filtre d’ironie\u00a0: ironie 0,62 ≥ 0,5 avec une toxicité de 0,80 &lt; 0,95",
+        "incertain\u00a0: confiance du modèle 0,40 &lt; 0,5",
+        "incertain\u00a0: toxicité 0,93 à moins de 0,05 du seuil de la règle (0,9)",
+        "aucune règle ne correspond",
+        "aucune règle avec une action ne correspond",
+    ]
+    api.set_cookie(COOKIE, "en")
+    page = api.get(f"/queue/items/{item.id}").get_data(as_text=True)
+    assert "<li>irony gate: irony 0.62 &gt;= 0.5 with toxicity 0.80 &lt; 0.95</li>" in page
