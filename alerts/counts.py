@@ -13,12 +13,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Integer, func, literal, select, tuple_, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alerts.detector import Series
 from alerts.models import ALL_TOPICS, MinuteCount
+
+Key = tuple[str, str]  # (platform, topic)
 
 TOXIC_AT = 0.5  # toxicity score from which a comment counts as toxic
 
@@ -116,53 +118,96 @@ def keys_since(session: Session, since: datetime) -> list[tuple[str, str]]:
 
 def load_series(session: Session, platform: str, topic: str, end: datetime, days: int) -> Series:
     """Minute counts from `end - days` up to, not including, `end` (a minute boundary)."""
+    return load_series_many(session, [(platform, topic)], end, days)[(platform, topic)]
+
+
+def load_series_many(
+    session: Session, keys: Sequence[Key], end: datetime, days: int
+) -> dict[Key, Series]:
+    """`load_series` for each key, in one query."""
     start = end - timedelta(days=days)
     n = int((end - start).total_seconds() // 60)
-    values, negatives = np.zeros(n), np.zeros(n)
-    _fill(session, platform, topic, start, start, end, values, negatives)
-    return Series(start.timestamp(), 60, values, negatives)
+    arrays = {key: (np.zeros(n), np.zeros(n)) for key in keys}
+    _fill(session, arrays, start, start, end)
+    return {
+        key: Series(start.timestamp(), 60, values, negatives)
+        for key, (values, negatives) in arrays.items()
+    }
+
+
+def _of(keys: Iterable[Key]) -> ColumnElement[bool]:
+    """The rows of these (platform, topic) keys."""
+    return tuple_(MinuteCount.platform, MinuteCount.topic).in_(list(keys))
 
 
 def _fill(
     session: Session,
-    platform: str,
-    topic: str,
+    arrays: Mapping[Key, tuple[np.ndarray, np.ndarray]],
     origin: datetime,
     since: datetime,
     end: datetime,
-    values: np.ndarray,
-    negatives: np.ndarray,
 ) -> None:
-    """Add the counts of minutes [since, end) into arrays whose index 0 is `origin`."""
+    """Add the counts of minutes [since, end) of each key into its (values, negatives) arrays,
+    whose index 0 is `origin`. One query for all keys."""
+    if not arrays:
+        return
     rows = session.execute(
-        select(MinuteCount.minute, MinuteCount.total, MinuteCount.negative).where(
-            MinuteCount.platform == platform,
-            MinuteCount.topic == topic,
-            MinuteCount.minute >= since,
-            MinuteCount.minute < end,
-        )
+        select(
+            MinuteCount.platform,
+            MinuteCount.topic,
+            MinuteCount.minute,
+            MinuteCount.total,
+            MinuteCount.negative,
+        ).where(_of(arrays), MinuteCount.minute >= since, MinuteCount.minute < end)
     )
-    for minute, total, negative in rows:
+    for platform, topic, minute, total, negative in rows:
+        values, negatives = arrays[(platform, topic)]
         i = int((minute - origin).total_seconds() // 60)
         values[i] += total
         negatives[i] += negative
 
 
 def _sums(
-    session: Session, platform: str, topic: str, since: datetime, end: datetime
-) -> tuple[int, int]:
-    total, negative = session.execute(
+    session: Session, keys: Sequence[Key], since: datetime, end: datetime
+) -> dict[Key, tuple[int, int]]:
+    """Each key's total and negative counts over [since, end) (keys without any: absent)."""
+    rows = session.execute(
         select(
-            func.coalesce(func.sum(MinuteCount.total), 0),
-            func.coalesce(func.sum(MinuteCount.negative), 0),
-        ).where(
-            MinuteCount.platform == platform,
-            MinuteCount.topic == topic,
-            MinuteCount.minute >= since,
-            MinuteCount.minute < end,
+            MinuteCount.platform,
+            MinuteCount.topic,
+            func.sum(MinuteCount.total),
+            func.sum(MinuteCount.negative),
         )
-    ).one()
-    return int(total), int(negative)
+        .where(_of(keys), MinuteCount.minute >= since, MinuteCount.minute < end)
+        .group_by(MinuteCount.platform, MinuteCount.topic)
+    )
+    return {(platform, topic): (int(t), int(n)) for platform, topic, t, n in rows}
+
+
+FIRSTS_PER_QUERY = 200  # UNION ALL branches per statement (SQLite allows 500)
+
+
+def first_minutes(session: Session, keys: Sequence[Key]) -> dict[Key, datetime]:
+    """Each key's first counted minute (keys without any: absent).
+
+    One statement for up to FIRSTS_PER_QUERY keys: a UNION ALL of one min() per key, each an
+    index lookup (the unique index on platform, topic, minute), where a GROUP BY over the keys
+    would read all their rows.
+    """
+    firsts: dict[Key, datetime] = {}
+    for at in range(0, len(keys), FIRSTS_PER_QUERY):
+        chunk = keys[at : at + FIRSTS_PER_QUERY]
+        branches = [
+            select(literal(i, Integer), func.min(MinuteCount.minute)).where(
+                MinuteCount.platform == platform, MinuteCount.topic == topic
+            )
+            for i, (platform, topic) in enumerate(chunk)
+        ]
+        query = branches[0] if len(branches) == 1 else union_all(*branches)
+        for i, first in session.execute(query):
+            if first is not None:
+                firsts[chunk[i]] = first
+    return firsts
 
 
 @dataclass
@@ -199,43 +244,68 @@ class SeriesCache:
         self, session: Session, platform: str, topic: str, end: datetime, days: int
     ) -> Series:
         """The same Series as `load_series(session, platform, topic, end, days)`."""
-        with self._lock:
-            return self._series(session, platform, topic, end, days)
+        return self.series_many(session, [(platform, topic)], end, days)[(platform, topic)]
 
-    def _series(
-        self, session: Session, platform: str, topic: str, end: datetime, days: int
-    ) -> Series:
+    def series_many(
+        self, session: Session, keys: Sequence[Key], end: datetime, days: int
+    ) -> dict[Key, Series]:
+        """The same Series as `load_series_many(session, keys, end, days)`, in a few queries
+        for all keys: one sum check and one read of the tail per distinct tail start (one,
+        when every key was read at the last tick), one full read for the keys not cached."""
+        with self._lock:
+            return self._series_many(session, keys, end, days)
+
+    def _series_many(
+        self, session: Session, keys: Sequence[Key], end: datetime, days: int
+    ) -> dict[Key, Series]:
         start = end - timedelta(days=days)
-        key = (str(session.get_bind().url), platform, topic)
-        entry = self._entries.get(key)
-        if (
-            entry is None
-            or len(entry.values) != days * 1440
-            or entry.start > start
-            or entry.end > end
-            or (end - entry.loaded_at).total_seconds() >= self.reload_s
-            or (end - entry.end) >= timedelta(days=days)
-        ):
-            full = load_series(session, platform, topic, end, days)
-            self._entries[key] = _Cached(start, end, full.values.copy(), full.negatives.copy(), end)
-            return full
-        shift = int((end - entry.end).total_seconds() // 60)
-        n = len(entry.values)
-        keep = n - shift
-        values, negatives = np.zeros(n), np.zeros(n)
-        values[:keep], negatives[:keep] = entry.values[shift:], entry.negatives[shift:]
-        since = max(start, end - timedelta(minutes=self.tail_minutes + shift))
-        first = int((since - start).total_seconds() // 60)
-        if _sums(session, platform, topic, start, since) != (
-            int(values[:first].sum()),
-            int(negatives[:first].sum()),
-        ):
-            del self._entries[key]
-            return self._series(session, platform, topic, end, days)
-        values[first:], negatives[first:] = 0.0, 0.0
-        _fill(session, platform, topic, start, since, end, values, negatives)
-        self._entries[key] = _Cached(start, end, values, negatives, entry.loaded_at)
-        return Series(start.timestamp(), 60, values.copy(), negatives.copy())
+        url = str(session.get_bind().url)
+        full: list[Key] = []
+        # Per tail start: each key's shifted arrays and its first index to re-read.
+        tails: dict[datetime, dict[Key, tuple[np.ndarray, np.ndarray, int, datetime]]] = {}
+        for key in keys:
+            entry = self._entries.get((url, *key))
+            if (
+                entry is None
+                or len(entry.values) != days * 1440
+                or entry.start > start
+                or entry.end > end
+                or (end - entry.loaded_at).total_seconds() >= self.reload_s
+                or (end - entry.end) >= timedelta(days=days)
+            ):
+                full.append(key)
+                continue
+            shift = int((end - entry.end).total_seconds() // 60)
+            n = len(entry.values)
+            keep = n - shift
+            values, negatives = np.zeros(n), np.zeros(n)
+            values[:keep], negatives[:keep] = entry.values[shift:], entry.negatives[shift:]
+            since = max(start, end - timedelta(minutes=self.tail_minutes + shift))
+            first = int((since - start).total_seconds() // 60)
+            tails.setdefault(since, {})[key] = (values, negatives, first, entry.loaded_at)
+        out: dict[Key, Series] = {}
+        for since, group in tails.items():
+            sums = _sums(session, list(group), start, since)
+            arrays: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
+            for key, (values, negatives, first, _) in group.items():
+                cached = (int(values[:first].sum()), int(negatives[:first].sum()))
+                if sums.get(key, (0, 0)) != cached:
+                    full.append(key)  # changed before the tail: everything is re-read
+                    continue
+                values[first:], negatives[first:] = 0.0, 0.0
+                arrays[key] = (values, negatives)
+            _fill(session, arrays, start, since, end)
+            for key, (values, negatives) in arrays.items():
+                loaded_at = group[key][3]
+                self._entries[(url, *key)] = _Cached(start, end, values, negatives, loaded_at)
+                out[key] = Series(start.timestamp(), 60, values.copy(), negatives.copy())
+        for key, series in load_series_many(session, full, end, days).items():
+            assert series.negatives is not None
+            self._entries[(url, *key)] = _Cached(
+                start, end, series.values.copy(), series.negatives.copy(), end
+            )
+            out[key] = series
+        return out
 
 
 CACHE = SeriesCache()  # the beat's; evaluate.run uses it

@@ -15,13 +15,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from alerts import counts, outbox, policy
 from alerts.detector import Params, Partial, Signal, shift_signals, spike_signals
 from alerts.lifecycle import FIRING, RESOLVED, Event, Track, step
-from alerts.models import Incident, MinuteCount, Silence
+from alerts.models import Incident, Silence
 from alerts.raid import RaidParams, Toxic, find_raids
 from alerts.view import build_view, chart_payload, view_payload
 from moderation.models import Comment, Decision
@@ -41,21 +41,32 @@ class Context:
 
 
 def run(session: Session, now: datetime, ctx: Context) -> list[int]:
-    """Judge the counts up to now everywhere; return the ids of messages to send."""
+    """Judge the counts up to now everywhere; return the ids of messages to send.
+
+    The reads are batched across keys (platform, topic): the series, the first counted
+    minutes and the latest incidents each come in one query for all keys, so a tick sends the
+    same few statements for one platform or fifty (tests/alerts/test_alerts_tick_queries.py).
+    """
     # The minute in progress is judged too: its count only grows, so a burst shows before the
     # minute closes, and the baseline (full past minutes) makes a partial minute conservative.
     end = counts.minute_of(now) + timedelta(minutes=1)
     queued: list[Any] = []
     keys = set(counts.keys_since(session, end - timedelta(days=1)))
-    firing = select(Incident.platform, Incident.topic).where(Incident.status == FIRING)
-    keys |= {(platform, topic) for platform, topic in session.execute(firing)}
-    for platform, topic in sorted(keys):
-        days = ctx.params.history_days + 1
-        series = (
-            counts.load_series(session, platform, topic, end, days)
-            if ctx.cache is None
-            else ctx.cache.series(session, platform, topic, end, days)
-        )
+    firing = session.execute(
+        select(Incident.platform, Incident.topic, Incident.kind).where(Incident.status == FIRING)
+    ).all()
+    keys |= {(platform, topic) for platform, topic, _ in firing}
+    ordered = sorted(keys)
+    days = ctx.params.history_days + 1
+    all_series = (
+        counts.load_series_many(session, ordered, end, days)
+        if ctx.cache is None
+        else ctx.cache.series_many(session, ordered, end, days)
+    )
+    firsts = counts.first_minutes(session, ordered)
+    incidents = Latest(session, ordered)
+    for platform, topic in ordered:
+        series = all_series[(platform, topic)]
         last = np.array([len(series.values) - 1])
         # The last bucket is the minute in progress: its expected counts are prorated.
         assert series.negatives is not None
@@ -68,29 +79,22 @@ def run(session: Session, now: datetime, ctx: Context) -> list[int]:
             *spike_signals(series, ctx.params, last, partial),
             *shift_signals(series, ctx.params, last, partial),
         ]
-        if not _has_history(session, platform, topic, end, ctx.params):
+        if not _has_history(firsts.get((platform, topic)), end, ctx.params):
             # The series is zero-filled: before the first count, "usually 0" is not a
             # baseline. As the detector says (min_days), no alert until there is history.
             signals = [replace(s, active=False, sustained=False) for s in signals]
         for signal in signals:
-            queued += advance(session, platform, topic, signal, now, ctx)
-    for platform, signal in _raid_signals(session, now, ctx):
-        queued += advance(session, platform, "", signal, now, ctx)
+            queued += advance(session, platform, topic, signal, now, ctx, incidents)
+    raiding = {platform for platform, _, kind in firing if kind == "raid"}
+    for platform, signal in _raid_signals(session, now, ctx, raiding):
+        queued += advance(session, platform, "", signal, now, ctx, incidents)
     queued += _reminders(session, now, ctx)
     session.flush()
     return [m.id for m in queued]
 
 
-def _has_history(session: Session, platform: str, topic: str, end: datetime, p: Params) -> bool:
-    """Whether the key's first counted minute is at least `min_days` before `end`.
-
-    One index lookup per key and tick (the unique index on platform, topic, minute).
-    """
-    first = session.scalar(
-        select(func.min(MinuteCount.minute)).where(
-            MinuteCount.platform == platform, MinuteCount.topic == topic
-        )
-    )
+def _has_history(first: datetime | None, end: datetime, p: Params) -> bool:
+    """Whether the key's first counted minute is at least `min_days` before `end`."""
     if first is None:
         return False
     if first.tzinfo is None:  # SQLite hands back naive UTC
@@ -107,6 +111,44 @@ def latest(session: Session, platform: str, topic: str, kind: str) -> Incident |
     ).first()
 
 
+class Latest:
+    """`latest` for the keys of a tick, read in one query: the newest incident of each kind
+    for each (platform, topic) given; other keys are looked up one by one."""
+
+    def __init__(self, session: Session, keys: list[tuple[str, str]]) -> None:
+        self._session = session
+        self._keys = set(keys)
+        self._incidents: dict[tuple[str, str, str], Incident] = {}
+        if not keys:
+            return
+        newest = (
+            func.row_number()
+            .over(
+                partition_by=(Incident.platform, Incident.topic, Incident.kind),
+                order_by=(Incident.opened_at.desc(), Incident.id.desc()),
+            )
+            .label("newest")
+        )
+        ranked = (
+            select(Incident.id, newest)
+            .where(tuple_(Incident.platform, Incident.topic).in_(keys))
+            .subquery()
+        )
+        for incident in session.scalars(
+            select(Incident).join(ranked, ranked.c.id == Incident.id).where(ranked.c.newest == 1)
+        ):
+            self._incidents[(incident.platform, incident.topic, incident.kind)] = incident
+
+    def get(self, platform: str, topic: str, kind: str) -> Incident | None:
+        if (platform, topic) not in self._keys:
+            return latest(self._session, platform, topic, kind)
+        return self._incidents.get((platform, topic, kind))
+
+    def opened(self, incident: Incident) -> None:
+        self._incidents[(incident.platform, incident.topic, incident.kind)] = incident
+        self._keys.add((incident.platform, incident.topic))
+
+
 def _track(incident: Incident | None) -> Track:
     if incident is None:
         return Track()
@@ -121,10 +163,20 @@ def _track(incident: Incident | None) -> Track:
 
 
 def advance(
-    session: Session, platform: str, topic: str, signal: Signal, now: datetime, ctx: Context
+    session: Session,
+    platform: str,
+    topic: str,
+    signal: Signal,
+    now: datetime,
+    ctx: Context,
+    incidents: Latest | None = None,
 ) -> list[Any]:
     """One lifecycle step for one key; store it and queue what people should hear."""
-    incident = latest(session, platform, topic, signal.kind)
+    incident = (
+        latest(session, platform, topic, signal.kind)
+        if incidents is None
+        else incidents.get(platform, topic, signal.kind)
+    )
     if incident is not None and incident.evaluated_at >= now:
         return []  # an overlapping beat already judged this moment
     track, events = step(_track(incident), signal, now.timestamp(), ctx.params)
@@ -134,6 +186,8 @@ def advance(
     for event in events:
         if event.name == "fire":
             incident = _open(session, platform, topic, event, now)
+            if incidents is not None:
+                incidents.opened(incident)
         assert incident is not None
         queued += _apply(session, incident, event, track, now, ctx)
     assert incident is not None
@@ -273,7 +327,11 @@ def _standing(i: Incident) -> policy.Standing:
     )  # fmt: skip
 
 
-def _raid_signals(session: Session, end: datetime, ctx: Context) -> list[tuple[str, Signal]]:
+def _raid_signals(
+    session: Session, end: datetime, ctx: Context, raiding: set[str]
+) -> list[tuple[str, Signal]]:
+    """A raid signal for each platform with toxic comments in the window or a raid firing
+    (`raiding`: read with the tick's firing incidents)."""
     since = end - timedelta(seconds=ctx.raid.window_s)
     rows = session.execute(
         select(Comment.id, Comment.platform, Comment.author_id, Comment.text, Decision.scores)
@@ -285,15 +343,8 @@ def _raid_signals(session: Session, end: datetime, ctx: Context) -> list[tuple[s
         if float(scores.get("toxicity", 0.0)) >= counts.TOXIC_AT:
             by_platform.setdefault(platform, []).append(Toxic(cid, author, text))
     signals = []
-    for platform in sorted(set(by_platform) | _firing_raid_platforms(session)):
+    for platform in sorted(set(by_platform) | raiding):
         raids = find_raids(by_platform.get(platform, []), ctx.raid)
         size = max((len(r.comment_ids) for r in raids), default=0)
         signals.append((platform, Signal("raid", bool(raids), bool(raids), float(size), 0.0, 0.0)))
     return signals
-
-
-def _firing_raid_platforms(session: Session) -> set[str]:
-    rows = session.scalars(
-        select(Incident.platform).where(Incident.kind == "raid", Incident.status == FIRING)
-    )
-    return set(rows)

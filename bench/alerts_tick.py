@@ -4,8 +4,8 @@
 
 Creates a scratch database, seeds per-minute counts, and times consecutive ticks 5 s apart,
 reading every platform's 8 days at each tick (no cache, as before) and with the beat's cache
-(`alerts.counts.SeriesCache`: the minutes since the last tick, plus a sum check). Drops the
-database afterwards.
+(`alerts.counts.SeriesCache`: the minutes since the last tick, plus a sum check). Counts the
+SQL statements of each tick too (`before_cursor_execute`). Drops the database afterwards.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import Engine, create_engine, event, insert, text
 
 # Run from anywhere: the project root first, so `bench.*` and the project's packages import
 # (and no script in bench/ can shadow a standard-library module).
@@ -53,16 +53,33 @@ def seed(url: str, end: datetime) -> None:
     engine.dispose()
 
 
-def ticks(url: str, ctx: Context, now: datetime, n: int) -> list[float]:
-    sessions = make_sessionmaker(make_engine(url))
-    out = []
+class QueryCounter:
+    """Counts the statements an engine sends (before_cursor_execute)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args: object) -> None:
+        self.count += 1
+
+
+def ticks(url: str, ctx: Context, now: datetime, n: int) -> tuple[list[float], list[int]]:
+    """Each tick's time and statement count (its transaction's BEGIN and COMMIT aside)."""
+    engine = make_engine(url)
+    counter = QueryCounter(engine)
+    sessions = make_sessionmaker(engine)
+    times, queries = [], []
     for i in range(n):
         at = now + timedelta(seconds=5 * i)
+        counter.count = 0
         t0 = time.perf_counter()
         with sessions.begin() as session:
             evaluate.run(session, at, ctx)
-        out.append(time.perf_counter() - t0)
-    return out
+        times.append(time.perf_counter() - t0)
+        queries.append(counter.count)
+    engine.dispose()
+    return times, queries
 
 
 def main() -> None:
@@ -80,14 +97,18 @@ def main() -> None:
         now = datetime.now(UTC).replace(microsecond=0)
         seed(url, now.replace(second=0))
         base = Context(Policy({"default": "#alerts"}))
-        before = ticks(url, base, now, args.ticks)
+        before, before_q = ticks(url, base, now, args.ticks)
         cache = counts.SeriesCache()
-        after = ticks(url, replace(base, cache=cache), now + timedelta(minutes=10), args.ticks)
+        at = now + timedelta(minutes=10)
+        after, after_q = ticks(url, replace(base, cache=cache), at, args.ticks)
         print(f"alert tick, {PLATFORMS} platforms x {DAYS} days of minutes on PostgreSQL:")
         print(f"  reading 8 days per platform each tick: median {statistics.median(before) * 1000:.0f} ms"
-              f" (max {max(before) * 1000:.0f} ms) over {len(before)} ticks")  # fmt: skip
-        print(f"  with the cache: first tick {after[0] * 1000:.0f} ms, then median "
-              f"{statistics.median(after[1:]) * 1000:.0f} ms (max {max(after[1:]) * 1000:.0f} ms)")  # fmt: skip
+              f" (max {max(before) * 1000:.0f} ms) over {len(before)} ticks;"
+              f" {statistics.median(before_q):.0f} queries per tick")  # fmt: skip
+        print(f"  with the cache: first tick {after[0] * 1000:.0f} ms ({after_q[0]} queries), then median "
+              f"{statistics.median(after[1:]) * 1000:.0f} ms (max {max(after[1:]) * 1000:.0f} ms);"
+              f" {statistics.median(after_q[1:]):.0f} queries per tick"
+              f" (min {min(after_q[1:])}, max {max(after_q[1:])})")  # fmt: skip
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

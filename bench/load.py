@@ -55,6 +55,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "alerts")]
 from bench.alerts_e2e import ANGRY, free_port, seed  # noqa: E402
 from bench.comments import comments  # noqa: E402
 from bench.ingest import Client  # noqa: E402
+from tests.redis_claim import LOAD_RUN_KEY, claim_db  # noqa: E402
 from tests.support import CallbackReceiver  # noqa: E402
 from vigie import migrate  # noqa: E402
 
@@ -95,18 +96,19 @@ def pg_database() -> Iterator[str]:
 
 @contextmanager
 def redis_db() -> Iterator[str]:
-    """A Redis db number of this run's own (claimed with a marker key), flushed afterwards."""
-    for db in range(15, 0, -1):
-        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
-        if client.dbsize() == 0 and client.set("vigie-load-run", "1", nx=True, ex=7200):
-            try:
-                yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
-            finally:
-                client.flushdb()
-                client.close()
-            return
+    """A Redis db number of this run's own, flushed afterwards: an empty one, or one a crashed
+    run on this host left (claimed with a marker key naming this process: tests/redis_claim.py)."""
+    url = claim_db(
+        REDIS_HOST, REDIS_PORT, range(15, 0, -1), LOAD_RUN_KEY, ttl=7200, require_empty=True
+    )
+    if url is None:
+        raise SystemExit("no free Redis db number")
+    client = redis.Redis.from_url(url)
+    try:
+        yield url
+    finally:
+        client.flushdb()
         client.close()
-    raise SystemExit("no free Redis db number")
 
 
 @dataclass

@@ -140,25 +140,24 @@ def pg_settings(tmp_path: Path, pg_url: str) -> Iterator[Settings]:
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """A Redis db number of its own for this run (1..15), flushed before and after."""
+    """A Redis db number of its own for this run (1..15), flushed afterwards.
+
+    Claimed with a marker key naming this process (tests/redis_claim.py), so parallel runs
+    pick different ones and a crashed run's db is taken over by the next run on this host.
+    """
     need_service("Redis", REDIS_HOST, REDIS_PORT)
     import redis
 
-    base = redis.Redis(host=REDIS_HOST, port=REDIS_PORT)
-    db = None
+    from tests.redis_claim import TEST_RUN_KEY, claim_db
+
     # VIGIE_TEST_REDIS_DB: on a shared machine, the one db number this run may use.
     only = os.environ.get("VIGIE_TEST_REDIS_DB")
-    for candidate in [int(only)] if only else range(1, 16):
-        # Claim a db number with a marker key so parallel runs pick different ones.
-        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=candidate)
-        if client.set("vigie-test-run", "1", nx=True, ex=3600):
-            db = candidate
-            break
-    base.close()
-    if db is None:
-        pytest.fail("no free Redis db number for this test run")
-    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
-    yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
+    candidates = [int(only)] if only else list(range(1, 16))
+    url = claim_db(REDIS_HOST, REDIS_PORT, candidates, TEST_RUN_KEY, ttl=3600)
+    if url is None:
+        pytest.fail(f"no free Redis db number for this test run (tried {candidates})")
+    yield url
+    client = redis.Redis.from_url(url)
     client.flushdb()
     client.close()
 

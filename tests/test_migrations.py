@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from tests.conftest import empty_pg_database
@@ -165,3 +166,140 @@ def test_it_drops_the_users_language_on_sqlite_with_their_tokens_kept(
     engine.dispose()
     assert (users, tokens) == (["mia"], [1])
     assert "language" not in columns
+
+
+# Representative rows for what each revision adds: its new tables, or values in its new
+# columns. Plain SQL that SQLite and PostgreSQL both accept (@t is a timestamp); rows refer to
+# each other as the application's do (decisions -> comments, review items -> users...).
+ROWS: dict[str, list[str]] = {
+    "0001": [
+        "INSERT INTO comments (id, source, platform, external_id, thread_id, author_id, text,"
+        " created_at, received_at, status) VALUES"
+        " (1, 'demo', 'x', 'c1', 't1', 'a1', 'hi', @t, @t, 'decided'),"
+        " (2, 'demo', 'x', 'c2', 't1', 'a2', 'yo', @t, @t, 'decided'),"
+        " (3, 'demo', 'facebook', 'c3', NULL, 'a3', 'hey', @t, @t, 'pending')",
+        "INSERT INTO decisions (id, comment_id, action, reasons, rule_ids, scores, model_version,"
+        " rules_version, decided_at) VALUES"
+        " (1, 1, 'review', '[\"r\"]', '[\"r1\"]', '{\"toxic\": 0.5}', 'm', 'v', @t),"
+        " (2, 2, 'remove', '[]', '[]', '{}', 'm', 'v', @t)",
+        "INSERT INTO deliveries (id, decision_id, kind, source, url, payload, status, attempts,"
+        " next_attempt_at, created_at) VALUES"
+        " (1, 2, 'webhook', 'demo', 'https://e.x/h', '{\"a\": 1}', 'pending', 1, @t, @t)",
+    ],
+    "0002": [
+        "INSERT INTO alert_counts (id, platform, topic, minute, total, negative, toxic) VALUES"
+        " (1, 'x', 'brand', @t, 10, 3, 1)",
+        "INSERT INTO alert_incidents (id, platform, topic, kind, status, severity, opened_at,"
+        " last_active_at, evaluated_at, resolved_at, figures) VALUES"
+        " (1, 'x', 'brand', 'negative', 'firing', 'high', @t, @t, @t, NULL, '{}'),"
+        " (2, 'x', 'brand', 'negative', 'resolved', 'low', @t, @t, @t, @t, '{}')",
+        "INSERT INTO alert_silences (id, platform, topic, ends_at, created_by, reason,"
+        " created_at) VALUES (1, 'x', NULL, @t, 'mia', 'launch', @t)",
+        "INSERT INTO alert_messages (id, incident_id, action, transport, channel, payload,"
+        " status, attempts, next_attempt_at, created_at) VALUES"
+        " (1, 1, 'open', 'slack', '#alerts', '{}', 'sent', 1, @t, @t),"
+        " (2, 2, 'resolve', 'slack', '#alerts', '{}', 'pending', 0, @t, @t)",
+    ],
+    "0003": [
+        "INSERT INTO users (id, username, password_hash, role, active, created_at) VALUES"
+        " (1, 'mia', 'x', 'moderator', true, @t), (2, 'ada', 'y', 'admin', true, @t)",
+        "INSERT INTO api_tokens (id, name, token_hash, user_id, scopes, created_at) VALUES"
+        " (1, 'bot', 'hash', 1, '[\"queue\"]', @t)",
+        "INSERT INTO review_items (id, comment_id, decision_id, status, platform, reason, tags,"
+        " fingerprint, priority, queued_at, rank_at, claimed_by, claim_expires_at, verdict,"
+        " corrections, decided_by, decided_at) VALUES"
+        " (1, 1, 1, 'decided', 'x', 'rule', '[]', 'f1', 1.5, @t, @t, NULL, NULL, 'approve',"
+        " '{}', 2, @t),"
+        " (2, 2, 2, 'open', 'x', 'rule', '[]', 'f2', 0.5, @t, @t, 1, @t, NULL, '{}', NULL, NULL)",
+        "INSERT INTO audit_log (id, at, user_id, username, item_id, comment_id, action,"
+        " corrections, previous, via) VALUES (1, @t, 2, 'ada', 1, 1, 'approve', '{}', '{}', 'web')",
+    ],
+    "0004": ["UPDATE decisions SET tags = '[\"spam\"]', review_priority = 'high' WHERE id = 1"],
+    "0005": ["INSERT INTO rate_counters (key, window_start, count) VALUES ('login:mia', 60, 3)"],
+    "0006": [],
+    "0007": ["INSERT INTO rule_versions (version, sources, stored_at) VALUES ('v1', 'r', @t)"],
+    "0008": ["UPDATE users SET language = 'fr' WHERE id = 1"],
+}
+
+
+def _insert(url: str, statements: list[str]) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement.replace("@t", "'2026-11-01 10:00:00'")))
+    engine.dispose()
+
+
+Snapshot = dict[str, tuple[list[str], list[tuple[object, ...]]]]
+
+
+def _snapshot(url: str) -> Snapshot:
+    """Every table's columns and rows (in primary key order), alembic_version aside."""
+    engine = create_engine(url)
+    inspector = inspect(engine)
+    snapshot: Snapshot = {}
+    with engine.connect() as connection:
+        for table in inspector.get_table_names():
+            if table == "alembic_version":
+                continue
+            columns = [c["name"] for c in inspector.get_columns(table)]
+            order = ", ".join(inspector.get_pk_constraint(table)["constrained_columns"])
+            query = f"SELECT * FROM {table} ORDER BY {order}"  # noqa: S608 - names from inspect()
+            rows = connection.execute(text(query))
+            snapshot[table] = (columns, [tuple(row) for row in rows])
+    engine.dispose()
+    return snapshot
+
+
+def _restricted(snapshot: Snapshot, shape: Snapshot) -> Snapshot:
+    """`snapshot`'s rows, only for the tables and columns `shape` has."""
+    restricted: Snapshot = {}
+    for table, (columns, _) in shape.items():
+        have, rows = snapshot.get(table, (columns, []))
+        keep = [have.index(c) for c in columns]
+        restricted[table] = (columns, [tuple(row[i] for i in keep) for row in rows])
+    return restricted
+
+
+def _walk_with_rows(url: str) -> None:
+    """Each migration, on a database holding rows in every table: up, down (every row of what
+    remains is kept), up again; then all the way down to nothing and up again."""
+    config = migrate.alembic_config(url)
+    script = ScriptDirectory.from_config(config)
+    revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
+    assert revisions == list(ROWS), "a new migration needs its representative rows in ROWS"
+    previous = "base"
+    for revision in revisions:
+        command.upgrade(config, revision)
+        _insert(url, ROWS[revision])
+        filled = _snapshot(url)
+        command.downgrade(config, previous)
+        down = _snapshot(url)
+        assert set(down) <= set(filled), revision
+        assert down == _restricted(filled, down), f"downgrading {revision} lost rows"
+        command.upgrade(config, revision)
+        again = _snapshot(url)
+        assert set(again) == set(filled), revision
+        assert _restricted(again, down) == down, f"upgrading {revision} again lost rows"
+        # The rows of what the downgrade dropped (tables, columns), again.
+        again_rows = [
+            s for s in ROWS[revision] if s.startswith("UPDATE") or s.split()[2] not in down
+        ]
+        _insert(url, again_rows)
+        assert _snapshot(url) == filled, revision
+        previous = revision
+    command.downgrade(config, "base")
+    assert _snapshot(url) == {}
+    command.upgrade(config, "head")
+    migrate.check(url)
+
+
+def test_every_migration_goes_down_and_up_with_rows_on_sqlite(tmp_path: Path) -> None:
+    """SQLite, where a downgrade that copies a table (batch mode) fails once rows refer to it."""
+    _walk_with_rows(f"sqlite:///{tmp_path}/walk.sqlite3")
+
+
+def test_every_migration_goes_down_and_up_with_rows_on_postgres() -> None:
+    """PostgreSQL, on a database of its own."""
+    with empty_pg_database("vigie_mig") as url:
+        _walk_with_rows(url)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.redis_claim import TEST_RUN_KEY, hold
 from tests.support import CallbackReceiver
 
 
@@ -18,7 +19,7 @@ def clean_redis(redis_url: str) -> str:
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     # Keep the db claimed (tests/conftest.py's marker), or a parallel run would take it too.
-    client.set("vigie-test-run", "1", ex=3600)
+    hold(client, TEST_RUN_KEY, ttl=3600)
     client.close()
     return redis_url
 

@@ -1,0 +1,172 @@
+"""Claims on Redis db numbers, so test runs and load benchmarks on one machine use different dbs.
+
+A claim is a marker key in the db (`vigie-test-run` for a test run, `vigie-load-run` for
+bench/load.py) whose value names its owner: host, pid and the process's start time. The key
+has a TTL (an hour, two for the benchmark) as a last resort; but a run that crashed is not
+left holding its db until then: a later run on the same host sees that the owner is gone (no
+such pid, or a pid now used by a process started at another time) and takes the claim over.
+A claim from another host, or a marker "1" from a checkout before owners were recorded, is
+only freed by its TTL: whether its process is alive cannot be told from here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+TEST_RUN_KEY = "vigie-test-run"
+LOAD_RUN_KEY = "vigie-load-run"
+CLAIM_KEYS = (TEST_RUN_KEY, LOAD_RUN_KEY)
+
+# Replace the claim only if it still holds the value read (two runs seeing the same dead one).
+_REPLACE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+    return 1
+end
+return 0
+"""
+
+
+def start_time(pid: int) -> str | None:
+    """The process's start time (clock ticks after boot, /proc/<pid>/stat field 22), or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Field 2 (the command) is in parentheses and may hold spaces: count from the last ')'.
+    fields = stat.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class Owner:
+    host: str
+    pid: int
+    started: str | None  # start_time(pid) when claimed; None where /proc is not available
+
+    @classmethod
+    def this_process(cls) -> Owner:
+        return cls(socket.gethostname(), os.getpid(), start_time(os.getpid()))
+
+    def encode(self) -> str:
+        return json.dumps({"host": self.host, "pid": self.pid, "started": self.started})
+
+    @classmethod
+    def decode(cls, raw: bytes | str) -> Owner | None:
+        """The owner a claim's value names; None for a value without one (an old "1")."""
+        try:
+            value = json.loads(raw)
+            return cls(str(value["host"]), int(value["pid"]), value.get("started"))
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def gone(self) -> bool:
+        """Known to have exited: on this host, and no process of that pid started then."""
+        if self.host != socket.gethostname():
+            return False
+        if not _alive(self.pid):
+            return True
+        return self.started is not None and start_time(self.pid) not in (None, self.started)
+
+
+@dataclass(frozen=True)
+class Claim:
+    key: str
+    gone: tuple[Owner, ...]  # the gone owners found (under `key` or other keys); () if none
+
+
+def replace(client: redis.Redis, key: str, expected: bytes | str, value: str, ttl: int) -> bool:
+    """Set `key` to `value` if it still holds `expected` (atomic)."""
+    return bool(client.eval(_REPLACE, 1, key, expected, value, ttl))
+
+
+def claim(client: redis.Redis, key: str, ttl: int, others: Iterable[str] = ()) -> Claim | None:
+    """Claim the client's db under `key` for this process, or None if another live run holds
+    it (under `key` or under one of `others`, the other kinds of run's keys)."""
+    me = Owner.this_process()
+    gone: list[Owner] = []
+    for other in others:
+        raw = client.get(other) if other != key else None
+        if raw is None:
+            continue
+        owner = Owner.decode(raw)
+        if owner is None or (owner != me and not owner.gone()):
+            return None
+        if owner != me:
+            gone.append(owner)
+    if client.set(key, me.encode(), nx=True, ex=ttl):
+        return Claim(key, tuple(gone))
+    current = client.get(key)
+    if current is None:  # expired meanwhile
+        return Claim(key, tuple(gone)) if client.set(key, me.encode(), nx=True, ex=ttl) else None
+    owner = Owner.decode(current)
+    if owner is None or not owner.gone():
+        return None
+    if not replace(client, key, current, me.encode(), ttl):
+        return None
+    return Claim(key, (owner, *gone))
+
+
+def hold(client: redis.Redis, key: str, ttl: int) -> None:
+    """Set this process's claim again (after a FLUSHDB removed it)."""
+    client.set(key, Owner.this_process().encode(), ex=ttl)
+
+
+def _clear(client: redis.Redis, keep: str) -> None:
+    """Delete what gone runs left in the db: all but `keep` and this process's other claims."""
+    me = Owner.this_process()
+    for name in client.scan_iter(count=1000):
+        if name.decode() == keep:
+            continue
+        if name.decode() in CLAIM_KEYS and Owner.decode(client.get(name) or "") == me:
+            continue
+        client.delete(name)
+
+
+def claim_db(
+    host: str,
+    port: int,
+    candidates: Sequence[int],
+    key: str,
+    ttl: int,
+    others: Sequence[str] = CLAIM_KEYS,
+    require_empty: bool = False,
+) -> str | None:
+    """The URL of the first db number in `candidates` this process could claim, or None.
+
+    A db taken over from a gone owner is emptied of what that run left.
+    `require_empty`: a free db is only claimed if it holds no key at all (one used by
+    something that does not claim dbs).
+    """
+    for db in candidates:
+        client = redis.Redis(host=host, port=port, db=db)
+        try:
+            claimed = [name for name in (key, *others) if client.exists(name)]
+            if require_empty and client.dbsize() and not claimed:
+                continue
+            got = claim(client, key, ttl, others)
+            if got is None:
+                continue
+            if got.gone:
+                _clear(client, keep=key)
+            return f"redis://{host}:{port}/{db}"
+        finally:
+            client.close()
+    return None
