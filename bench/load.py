@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -152,16 +153,33 @@ def service(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        stopping = threading.Event()
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_ready(url, process, log_path)
+            threading.Thread(target=_watch, args=(process, log_path, stopping), daemon=True).start()
             yield Target(url, database_url, broker_url, slack, receiver, process.pid)
         finally:
+            stopping.set()
             process.terminate()
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def _watch(process: subprocess.Popen[bytes], log_path: Path, stopping: threading.Event) -> None:
+    """Stop the run when `vigie run` exits on its own: the figures of a dead service are
+    meaningless (a worker that could not start once left a soak offering load to nobody)."""
+    code = process.wait()
+    if not stopping.is_set():
+        print(
+            f"vigie run exited (code {code}) during the run; its log ends:\n"
+            f"{log_path.read_text(errors='replace')[-3000:]}",
+            file=sys.stderr,
+            flush=True,
+        )
+        os.kill(os.getpid(), signal.SIGINT)  # a real signal wakes a sleeping main thread
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
