@@ -24,7 +24,19 @@ TEST_RUN_KEY = "vigie-test-run"
 LOAD_RUN_KEY = "vigie-load-run"
 CLAIM_KEYS = (TEST_RUN_KEY, LOAD_RUN_KEY)
 
-# Replace the claim only if it still holds the value read (two runs seeing the same dead one).
+# Set KEYS[1] to ARGV[#KEYS + 1] (TTL ARGV[#KEYS + 2]) only if every key still holds the value
+# read, ARGV[i] ("" for none): two runs seeing the same dead one, or a run of another kind
+# claiming the db between this run's look at its key and its claim.
+_CLAIM = """
+for i, name in ipairs(KEYS) do
+    if (redis.call('GET', name) or '') ~= ARGV[i] then
+        return 0
+    end
+end
+redis.call('SET', KEYS[1], ARGV[#KEYS + 1], 'EX', ARGV[#KEYS + 2])
+return 1
+"""
+# Replace the claim only if it still holds the value read.
 _REPLACE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
     redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
@@ -99,29 +111,29 @@ def replace(client: redis.Redis, key: str, expected: bytes | str, value: str, tt
 
 def claim(client: redis.Redis, key: str, ttl: int, others: Iterable[str] = ()) -> Claim | None:
     """Claim the client's db under `key` for this process, or None if another live run holds
-    it (under `key` or under one of `others`, the other kinds of run's keys)."""
+    it (under `key` or under one of `others`, the other kinds of run's keys).
+
+    The claim is written only if none of these keys changed since they were read (one atomic
+    script): a run of another kind claiming the db meanwhile is not overlooked.
+    """
     me = Owner.this_process()
-    gone: list[Owner] = []
-    for other in others:
-        raw = client.get(other) if other != key else None
-        if raw is None:
-            continue
-        owner = Owner.decode(raw)
-        if owner is None or (owner != me and not owner.gone()):
-            return None
-        if owner != me:
+    names = [key, *dict.fromkeys(other for other in others if other != key)]
+    for _ in range(3):  # a key that changed meanwhile (a claim expired, or taken): look again
+        seen = [client.get(name) for name in names]
+        gone: list[Owner] = []
+        for name, raw in zip(names, seen, strict=True):
+            if raw is None:
+                continue
+            owner = Owner.decode(raw)
+            if name != key and owner == me:
+                continue  # this process's claim of another kind
+            if owner is None or not owner.gone():
+                return None
             gone.append(owner)
-    if client.set(key, me.encode(), nx=True, ex=ttl):
-        return Claim(key, tuple(gone))
-    current = client.get(key)
-    if current is None:  # expired meanwhile
-        return Claim(key, tuple(gone)) if client.set(key, me.encode(), nx=True, ex=ttl) else None
-    owner = Owner.decode(current)
-    if owner is None or not owner.gone():
-        return None
-    if not replace(client, key, current, me.encode(), ttl):
-        return None
-    return Claim(key, (owner, *gone))
+        expected = [b"" if raw is None else raw for raw in seen]
+        if client.eval(_CLAIM, len(names), *names, *expected, me.encode(), ttl):
+            return Claim(key, tuple(gone))
+    return None
 
 
 def hold(client: redis.Redis, key: str, ttl: int) -> None:

@@ -138,3 +138,37 @@ def test_the_db_of_a_crashed_run_is_claimed_and_emptied(
     assert client.get(leftover) is None
     assert client.get("vigie-test-run") is not None  # the run's own claim is still there
     assert _value(client, key)["pid"] == os.getpid()
+
+
+@pytest.mark.parametrize("before", ["free", "dead"])
+def test_a_claim_made_meanwhile_under_another_key_keeps_the_db(
+    client: redis.Redis, key: str, redis_url: str, before: str
+) -> None:
+    """Another kind of run claims the db (or takes over a dead run's claim on it) between this
+    run's look at the other keys and its own claim: the two runs must not share the db (and
+    this one must not then empty it as a dead run's)."""
+    other = f"{key}-other"
+    if before == "dead":
+        client.set(other, Owner(socket.gethostname(), _dead_pid(), None).encode(), ex=60)
+    parent = os.getppid()
+    live = Owner(socket.gethostname(), parent, redis_claim.start_time(parent)).encode()
+
+    class Racing(redis.Redis):
+        """Lets the other run claim the db just before this client's first write."""
+
+        raced = False
+
+        def execute_command(self, *args: object, **options: object) -> object:
+            if not Racing.raced and args[0] in ("SET", "EVAL", "EVALSHA"):
+                Racing.raced = True
+                client.set(other, live, ex=60)
+            return super().execute_command(*args, **options)
+
+    racing = Racing.from_url(redis_url)
+    try:
+        assert redis_claim.claim(racing, key, ttl=60, others=(other,)) is None
+        assert client.get(key) is None
+        assert client.get(other) == live.encode()
+    finally:
+        racing.close()
+        client.delete(other)
