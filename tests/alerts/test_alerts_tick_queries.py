@@ -85,6 +85,16 @@ def _steady_tick(
 Run = Callable[[int, Context], tuple[list[str], list[int]]]
 
 
+def _judged(statements: list[str]) -> None:
+    """The tick did its work (else a count of 0 would pass): it read the counts of every key
+    (the series or their tails, the first minutes) and advanced the firing incident."""
+    flat = [" ".join(s.split()) for s in statements]
+    assert any(s.startswith("SELECT alert_counts.platform, alert_counts.topic, alert_counts.minute")
+               for s in flat), "\n".join(flat)  # fmt: skip
+    assert any("min(alert_counts.minute)" in s for s in flat), "\n".join(flat)
+    assert any(s.startswith("UPDATE alert_incidents") for s in flat), "\n".join(flat)
+
+
 def _run_on(url: str, platforms: int, ctx: Context) -> tuple[list[str], list[int]]:
     from vigie import migrate
     from vigie.db import make_engine, make_sessionmaker
@@ -113,6 +123,8 @@ def test_a_tick_with_the_cache_sends_a_few_statements_whatever_the_keys(steady: 
     few, queued = steady(2, replace(CTX, cache=counts.SeriesCache()))
     many, _ = steady(6, replace(CTX, cache=counts.SeriesCache()))
     assert queued == []
+    _judged(few)
+    _judged(many)
     assert len(few) <= MOST, "\n".join(few)
     assert len(many) == len(few), "\n".join(many)
 
@@ -120,6 +132,8 @@ def test_a_tick_with_the_cache_sends_a_few_statements_whatever_the_keys(steady: 
 def test_a_tick_without_the_cache_sends_a_few_statements_too(steady: Run) -> None:
     few, _ = steady(2, CTX)
     many, _ = steady(6, CTX)
+    _judged(few)
+    _judged(many)
     assert len(few) <= MOST, "\n".join(few)
     assert len(many) == len(few), "\n".join(many)
 
@@ -133,5 +147,6 @@ def test_a_tick_sends_the_same_few_statements_on_postgres() -> None:
         with empty_pg_database("vigie_ticks") as url:
             statements, queued = _run_on(url, platforms, replace(CTX, cache=counts.SeriesCache()))
         assert queued == [] and len(statements) <= MOST, "\n".join(statements)
+        _judged(statements)
         counted.append(len(statements))
     assert counted[0] == counted[1]
