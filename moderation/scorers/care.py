@@ -135,6 +135,16 @@ _COMPLAINT = {
     "en": re.compile("|".join(_COMPLAINT_EN)),
     "fr": re.compile("|".join(_COMPLAINT_FR)),
 }
+# A cue under a negation is praise: "nothing was broken", "no hidden fees", "never had an
+# outage", "jamais en retard", "pas une minute de retard", "rien d'abimé". A cue is negated
+# when one of these words is among the NEGATION_WORDS words before it in its clause.
+NEGATION_WORDS = 3
+_NEGATORS = {
+    "en": frozenset({"no", "not", "nothing", "never", "without", "zero", "none"}),
+    "fr": frozenset({"pas", "aucun", "aucune", "rien", "jamais", "sans", "zero"}),
+}
+_CLAUSE_END = re.compile(r".*(?:[.,;:!?()]|\b(?:but|mais)\b)", re.DOTALL)
+_WORD = re.compile(r"[\w']+")
 # Questions that ask for information. "Why"/"pourquoi", "how come", "how is it possible" are
 # mostly complaints and do not count.
 _COMPLAINING_QUESTION = re.compile(
@@ -189,10 +199,30 @@ def folded(text: str) -> str:
     return "".join(map(_base, text))
 
 
+def _negated(form: str, at: int, language: str) -> bool:
+    """Whether a negation word comes just before position `at` of `form`, in its clause."""
+    before = form[max(0, at - 80) : at]
+    clause = _CLAUSE_END.match(before)
+    if clause:
+        before = before[clause.end() :]
+    words = _WORD.findall(before)[-NEGATION_WORDS:]
+    return any(word.rstrip("'") in _NEGATORS[language] for word in words)
+
+
+def _cue(form: str, language: str) -> bool:
+    """Whether the folded text has a complaint cue that is not negated."""
+    pattern = _COMPLAINT[language]
+    at = 0
+    while found := pattern.search(form, at):
+        if not _negated(form, found.start(), language):
+            return True
+        at = found.start() + 1
+    return False
+
+
 def complaint_cue(text: str, language: str) -> bool:
     """Whether the comment reports a service failure (late, missing, broken, unanswered…)."""
-    pattern = _COMPLAINT.get(language)
-    return bool(pattern and pattern.search(folded(text)))
+    return language in _COMPLAINT and _cue(folded(text), language)
 
 
 def plain_question(text: str, language: str) -> bool:
@@ -201,7 +231,7 @@ def plain_question(text: str, language: str) -> bool:
     if starts is None or "?" not in text:
         return False
     text = folded(text)
-    if _COMPLAINING_QUESTION.search(text) or _COMPLAINT[language].search(text):
+    if _COMPLAINING_QUESTION.search(text) or _cue(text, language):
         return False
     stripped = text.rstrip(" .!)🙂😊🙏😀😉")
     return stripped.endswith("?") or bool(starts.match(text) and "?" in text)

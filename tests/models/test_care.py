@@ -130,3 +130,42 @@ def test_praise_by_litotes_is_not_read_negative(
 def test_a_hostile_question_stays_negative(scorer: DefaultScorer) -> None:
     text = "Why do you keep lying to your customers, you clowns?"
     assert scorer.score_batch([text], ["en"])[0].sentiment == "negative"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Arrived well packed, nothing was broken.", "en"),
+        ("Everything there, no parts missing, easy to assemble.", "en"),
+        ("No hidden fees, exactly the price shown. Love it.", "en"),
+        ("Five years with this provider and never had an outage.", "en"),
+        ("Not a rip-off like the others, fair prices.", "en"),
+        ("Jamais en retard, livreurs adorables.", "fr"),
+        ("Livraison à l'heure, pas une minute de retard.", "fr"),
+        ("Colis reçu intact, rien d'abîmé.", "fr"),
+        ("Aucune pièce manquante, montage facile.", "fr"),
+        ("Jamais en panne depuis que je l'ai.", "fr"),
+        ("Aucune coupure depuis l'installation de la fibre.", "fr"),
+        ("Pas une arnaque du tout, prix honnêtes.", "fr"),
+        ("Rien d'endommagé, emballage soigné.", "fr"),
+    ],
+)
+def test_a_negated_failure_is_not_a_complaint(text: str, language: str) -> None:
+    """A failure word under a negation ("nothing was broken", "jamais en retard") is praise."""
+    assert not care.complaint_cue(text, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("No apology, and the parcel was damaged.", "en"),
+        ("Nothing works: the app keeps crashing.", "en"),
+        ("Never again, the order arrived broken.", "en"),
+        ("No outage for years, but this week an outage every day.", "en"),
+        ("Je n'ai jamais reçu ma commande.", "fr"),
+        ("Pas de chance, colis arrivé cassé.", "fr"),
+        ("Aucun souci avant, mais là trois jours de retard.", "fr"),
+    ],
+)
+def test_a_negation_elsewhere_keeps_the_complaint(text: str, language: str) -> None:
+    assert care.complaint_cue(text, language)
