@@ -47,8 +47,9 @@ _COMPLAINT_EN = (
     # late, or waiting
     rf"\b{_DURATION_EN} late\b",
     rf"\bit'?s been {_FEW}{_DURATION_EN}\b",
-    r"\bstill (?:waiting|no|nothing|haven'?t|hasn'?t|can'?t|cannot|broken|down|doesn'?t work"
-    r"|isn'?t (?:working|fixed)|not (?:\w+ )?(?:arrived|received|here|working|fixed|resolved"
+    r"\bstill (?:waiting|no|nothing|haven'?t|hasn'?t|can'?t(?! believe)|cannot|broken|down"
+    r"|doesn'?t work|isn'?t (?:working|fixed)|not (?:\w+ )?(?:arrived|received|here|working"
+    r"|fixed|resolved"
     r"|sorted|delivered|back|refunded))\b",
     r"\b(?:never|hasn'?t|haven'?t|didn'?t|has not|have not|did not|not yet) "
     r"(?:arrived|received|got|gotten|turned up|showed up|shown up|came|come|been delivered"
@@ -60,13 +61,15 @@ _COMPLAINT_EN = (
     r"\b(?:charged|billed|debited|paid) (?:me )?(?:twice|double|two times|three times|again)\b",
     r"\b(?:double|twice)[- ](?:charged|billed)\b",
     r"\b(?:want|need|demand|still waiting for|where is|where'?s) (?:my money|a refund|my refund)\b",
-    r"\bmoney back\b",
+    r"\bmoney back\b(?! guarantee)",
     r"\bno refund\b",
     r"\bover ?charged\b",
     r"\bhidden (?:fees|charges|costs)\b",
     r"\brip[- ]?off\b",
     # missing, broken, not working
-    r"\b(?:is|are|was|were|arrived|came|turned up) (?:\w+ )?(?:missing|broken|damaged"
+    # not "I was wrong" (about you), "ice cold"
+    r"(?<!\bi )(?<!\bwe )\b(?:is|are|was|were|arrived|came|turned up) (?!ice )(?:\w+ )?"
+    r"(?:missing|broken|damaged"
     r"|incomplete|faulty|defective|smashed|crushed|opened|wrong|cold)\b",
     r"\b(?:parts?|pieces?|items?|half) (?:\w+ )?missing\b",
     r"\b(?:doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|will not|isn'?t|not) "
@@ -81,13 +84,14 @@ _COMPLAINT_EN = (
     r"\bnot as (?:described|advertised|pictured)\b",
     # nobody answers
     r"\bno (?:reply|replies|response|answer|answers|explanation|update|updates|one (?:answers"
-    r"|replies|responds|calls|called|came|showed|knows|can))\b",
-    r"\b(?:nobody|no one|noone) (?:can|could|answers|answered|replies|replied|responds"
-    r"|responded|called|came|showed|bothered|picks up|picked up|got back)\b",
+    r"|replies|responds|calls|called|came|showed|knows|can(?! beat| match| compete)))\b",
+    r"\b(?:nobody|no one|noone) (?:(?:can|could)(?! beat| match| compete)|answers|answered"
+    r"|replies|replied|responds|responded|called|came|showed|bothered|picks up|picked up"
+    r"|got back)\b",
     r"\b(?:zero|0) (?:answers?|replies|response|responses|help)\b",
     r"\b(?:hangs?|hung) up\b",
     r"\bnever (?:called|answered|replied|got back|responded)\b",
-    r"\bwithout (?:any )?(?:warning|notice|explanation|reason|asking)\b",
+    r"\bwithout (?:any )?(?:warning|notice|explanation|reason|asking(?! (?:any )?questions))\b",
     r"\bwith no (?:warning|notice|explanation|reason)\b",
     # cancelled, leaving, not again
     r"\b(?:order|flight|train|appointment|booking|delivery|reservation)s? (?:\w+ ){0,3}"
@@ -100,7 +104,8 @@ _COMPLAINT_EN = (
 )
 _COMPLAINT_FR = (
     rf"\b(?:ca fait|cela fait|depuis|voila) {_FEW}{_DURATION_FR}\b",
-    r"\b(?:toujours|tjrs|tjs|toujour) (?:pas|rien|aucun|aucune|en attente|sans)\b",
+    r"\b(?:toujours|tjrs|tjs|toujour) (?:pas|rien|aucun|aucune|en attente|sans)\b"
+    r"(?! (?:souci|soucis|probleme|problemes|faute|defaut)\b)",
     r"\b(?:jamais|pas encore|pas) (?:ete )?(?:recu|recue|recus|arrive|arrivee|livre|livree"
     r"|venu|venue|rappele|rappelee|rembourse|remboursee)\b",
     r"\b(?:en|de|avec (?:\w+ ){0,2}de) retard\b",
@@ -120,9 +125,10 @@ _COMPLAINT_FR = (
     r"\b(?:plante|plantent|bugue|buggue|crashe) (?:a |encore|tout|sans|chaque|depuis)\b",
     r"\b(?:en panne|encore une panne|coupure)\b",
     r"\bimpossible (?:de|d') ?(?:me |se )?(?:connecter|joindre|resilier|payer|commander"
-    r"|acceder|avoir)\b",
+    r"|acceder|avoir(?! mieux))\b",
     r"\baucune? (?:reponse|nouvelle|nouvelles|explication|retour|controle)\b",
-    r"\bpersonne (?:ne|n') ?(?:repond|rappelle|sait|peut|veut|est venu|m'a)\b",
+    r"\bpersonne (?:ne|n') ?(?:repond|rappelle|sait|peut(?! (?:battre|egaler|rivaliser))|veut"
+    r"|est venu|m'a)\b",
     r"\bsans (?:reponse|nouvelles|explication|prevenir|mon accord|preavis|raison)\b",
     r"\braccroch",
     r"\b(?:commande|vol|train|rendez-vous|reservation|livraison|rdv)s? (?:\w+ ){0,3}"

@@ -169,3 +169,40 @@ def test_a_negated_failure_is_not_a_complaint(text: str, language: str) -> None:
 )
 def test_a_negation_elsewhere_keeps_the_complaint(text: str, language: str) -> None:
     assert care.complaint_cue(text, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("I was wrong about this brand, it's brilliant.", "en"),
+        ("The beer was ice cold and the staff lovely.", "en"),
+        ("Love the money back guarantee, bought with confidence.", "en"),
+        ("No one can beat these prices!", "en"),
+        ("They replaced it without asking any questions. Top service.", "en"),
+        ("I still can't believe how good this coffee is.", "en"),
+        ("Toujours sans souci avec vous, merci.", "fr"),
+        ("Toujours aucun problème après deux ans.", "fr"),
+        ("Personne ne peut battre ces prix !", "fr"),
+        ("Impossible d'avoir mieux pour ce prix.", "fr"),
+    ],
+)
+def test_praise_idioms_are_not_complaints(text: str, language: str) -> None:
+    assert not care.complaint_cue(text, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("The order was wrong and the fries were cold.", "en"),
+        ("I want my money back.", "en"),
+        ("No one can tell me where my parcel is.", "en"),
+        ("They closed my account without asking.", "en"),
+        ("Still can't log in.", "en"),
+        ("Toujours sans nouvelles de ma commande.", "fr"),
+        ("Toujours aucune réponse.", "fr"),
+        ("Personne ne peut me dire où est mon colis.", "fr"),
+        ("Impossible d'avoir quelqu'un au téléphone.", "fr"),
+    ],
+)
+def test_the_idioms_exceptions_keep_the_complaints(text: str, language: str) -> None:
+    assert care.complaint_cue(text, language)
