@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.register(app)
     i18n.init_app(app, runtime.settings)
     app.jinja_env.filters["term"] = words.term
+    app.jinja_env.filters["tag"] = words.tag
     app.url_value_preprocessor(_ids_fit_the_database)
     app.before_request(_refuse_nul_in_url)
     CSRFProtect(app)

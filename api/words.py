@@ -2,8 +2,8 @@
 
 The domain (`moderation.review`, `alerts`) speaks English to the JSON API and to logs: stable
 values ("remove", "firing") and phrases ("moderately toxic"). The pages show them through
-here. Data stays as it came (rule ids, tags, comment text, platform names): only the words
-Vigie itself writes are translated. A value this module does not know is shown as is.
+here. Data stays as it came (rule ids, the rules' tags, comment text, platform names): only the
+words Vigie itself writes are translated. A value this module does not know is shown as is.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_babel import format_decimal, ngettext
+from flask_babel import format_decimal, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from flask_babel.speaklater import LazyString
 
 from api.i18n import current_language, format_when
+from moderation.review import queue
 from moderation.review.decide import ReviewConflict
 from moderation.review.models import Verdict
 from moderation.review.present import hesitation
@@ -84,6 +85,28 @@ BUTTONS = {
     "escalate": _l("Escalate"),
     "skip": _l("Skip"),
 }
+
+# The tags the queue adds itself (moderation.review.queue.tags, topic_tag): the machine's action
+# and the scores' labels, as a label on an item ("à examiner", "ironique"); `topic:NAME` reads
+# "sujet : NAME", the topic as configured. They stay identifiers
+# everywhere else (stored, `?tag=`, the JSON API); a rule's tag spelled like one of them is the
+# same filter, so it reads the same.
+TAGS: dict[str, LazyString] = {
+    "review": _lp("tag", "review"),
+    "escalate": _lp("tag", "escalate"),
+    "ironic": _lp("tag", "ironic"),
+    "toxic": _lp("tag", "toxic"),
+    "negative": _lp("tag", "negative"),
+}
+
+
+def tag(value: str) -> str:
+    """How a page shows a review item's tag: Vigie's own in the page's language ("sujet : launch"
+    for `topic:launch`), the rules' tags as written."""
+    if value.startswith(queue.TOPIC_TAG) and len(value) > len(queue.TOPIC_TAG):
+        return pgettext("tag", "topic:%(topic)s", topic=value.removeprefix(queue.TOPIC_TAG))
+    found = TAGS.get(value)
+    return str(found) if found is not None else value
 
 
 def decision_buttons() -> list[dict[str, str]]:

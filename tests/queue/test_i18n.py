@@ -4,16 +4,19 @@ French pages with French dates and plurals; the JSON API stays English."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.i18n import COOKIE
+from moderation.models import Action
 from moderation.review.models import User
 from tests.conftest import make_settings
 from tests.queue.conftest import add_incident, add_item, add_user, token_for
@@ -139,7 +142,7 @@ def test_a_moderators_choice_follows_them_to_any_browser(api: FlaskClient, db: S
 
 
 def test_the_french_queue_and_item_pages(api: FlaskClient, db: Session) -> None:
-    """Labels, the machine's words, plurals and numbers in French; data (rule ids, tags,
+    """Labels, the machine's words, plurals and numbers in French; data (rule ids, rule tags,
     comment text) as it is."""
     add_user(db, "mia")
     item = add_item(
@@ -343,3 +346,126 @@ def test_the_engines_own_reasons_are_shown_in_french(api: FlaskClient, db: Sessi
     api.set_cookie(COOKIE, "en")
     page = api.get(f"/queue/items/{item.id}").get_data(as_text=True)
     assert "<li>irony gate: irony 0.62 &gt;= 0.5 with toxicity 0.80 &lt; 0.95</li>" in page
+
+
+@pytest.fixture
+def topics_app(tmp_path: Path) -> Iterator[tuple[Flask, Runtime]]:
+    """The app with a watched alert topic (VIGIE_ALERT_TOPICS), so the queue tags `topic:launch`
+    and the Tag filter offers it."""
+    from tests.queue.conftest import HOOK_URL
+
+    settings = make_settings(
+        tmp_path,
+        VIGIE_SOURCE_ACME_CALLBACK_URL=HOOK_URL,
+        VIGIE_ALERT_TOPICS="launch=#launch",
+    )
+    migrate.upgrade(settings.database_url)
+    runtime = Runtime(settings)
+    app = create_app(runtime=runtime)
+    app.config["TESTING"] = True
+    yield app, runtime
+    runtime.close()
+
+
+def _tag_options(page: str) -> list[tuple[str, str, bool]]:
+    """The Tag filter's options: (value sent, label shown, selected)."""
+    select = page.split('<select name="tag">', 1)[1].split("</select>", 1)[0]
+    return [
+        (m["value"], m["label"], m["selected"] is not None)
+        for m in re.finditer(
+            r'<option value="(?P<value>[^"]*)"(?P<selected> selected)?>(?P<label>[^<]*)</option>',
+            select,
+        )
+    ]
+
+
+def _chips(page: str) -> dict[int, list[str]]:
+    """Each queue row's tags as shown, by item id."""
+    rows = re.findall(r'<tr class="row"[^>]* data-item="(\d+)">(.*?)</tr>', page, re.S)
+    return {int(i): re.findall(r'<span class="tag">([^<]*)</span>', row) for i, row in rows}
+
+
+def test_vigies_own_tags_are_labelled_in_french_and_filter_by_their_identifier(
+    topics_app: tuple[Flask, Runtime],
+) -> None:
+    """The tags the queue adds itself (the machine's action, the scores' labels, watched topics)
+    read in French on French pages; the filter still sends, and links still carry, the tag as
+    stored. The rules' own tags (`spam` here; `abuse`… in the filter) are shown as written."""
+    app, runtime = topics_app
+    api = app.test_client()
+    with runtime.sessions() as db:
+        add_user(db, "mia")
+        item = add_item(db, rule_tags=["spam"], topics=["launch"])
+        escalated = add_item(db, text="On sait où tu habites", action=Action.ESCALATE)
+        assert item.tags == ["review", "spam", "ironic", "toxic", "negative", "topic:launch"]
+        item_id, escalated_id = item.id, escalated.id
+        headers = token_for(db, add_user(db, "bot"), "queue:read")
+    api.set_cookie(COOKIE, "fr")
+    log_in(api, "mia")
+
+    queue = api.get("/queue").get_data(as_text=True)
+    assert _chips(queue) == {
+        item_id: ["à examiner", "spam", "ironique", "toxique", "négatif", "sujet\u00a0: launch"],
+        escalated_id: ["à escalader", "ironique", "toxique", "négatif"],
+    }
+    options = _tag_options(queue)
+    assert ("", "toutes", False) in options
+    assert ("review", "à examiner", False) in options
+    assert ("escalate", "à escalader", False) in options
+    assert ("ironic", "ironique", False) in options
+    assert ("toxic", "toxique", False) in options
+    assert ("negative", "négatif", False) in options
+    assert ("topic:launch", "sujet\u00a0: launch", False) in options
+    assert ("abuse", "abuse", False) in options  # a rule file's tag: as written
+    assert ("spam", "spam", False) in options
+
+    # The filter's value is the identifier: the French page filters as the English one does.
+    ironic = api.get("/queue?tag=ironic").get_data(as_text=True)
+    assert ("ironic", "ironique", True) in _tag_options(ironic)
+    assert 'id="count-open">2<' in ironic
+    launch = api.get("/queue?tag=topic:launch").get_data(as_text=True)
+    assert ("topic:launch", "sujet\u00a0: launch", True) in _tag_options(launch)
+    assert 'id="count-open">1<' in launch
+    assert 'id="count-open">1<' in api.get("/queue?tag=escalate").get_data(as_text=True)
+
+    page = api.get(f"/queue/items/{item_id}").get_data(as_text=True)
+    links = re.findall(r'<a class="tag" href="([^"]*)">([^<]*)</a>', page)
+    assert links == [
+        ("/queue?tag=review", "à examiner"),
+        ("/queue?tag=spam", "spam"),
+        ("/queue?tag=ironic", "ironique"),
+        ("/queue?tag=toxic", "toxique"),
+        ("/queue?tag=negative", "négatif"),
+        ("/queue?tag=topic:launch", "sujet\u00a0: launch"),
+    ]
+
+    # English pages: the tags as stored, as before.
+    api.set_cookie(COOKIE, "en")
+    queue = api.get("/queue").get_data(as_text=True)
+    assert _chips(queue) == {
+        item_id: ["review", "spam", "ironic", "toxic", "negative", "topic:launch"],
+        escalated_id: ["escalate", "ironic", "toxic", "negative"],
+    }
+    assert ("review", "review", False) in _tag_options(queue)
+    assert ("topic:launch", "topic:launch", False) in _tag_options(queue)
+    page = api.get(f"/queue/items/{item_id}").get_data(as_text=True)
+    assert re.findall(r'<a class="tag" href="[^"]*">([^<]*)</a>', page) == [
+        "review", "spam", "ironic", "toxic", "negative", "topic:launch"
+    ]  # fmt: skip
+
+    # The JSON API, asked in French: the identifiers, and it filters by them.
+    french = {**headers, "Accept-Language": "fr"}
+    body = api.get(f"/v1/review/items/{item_id}", headers=french).get_json()
+    assert body["tags"] == ["review", "spam", "ironic", "toxic", "negative", "topic:launch"]
+    listed = api.get("/v1/review/items?tag=topic:launch", headers=french).get_json()
+    assert [i["id"] for i in listed["items"]] == [item_id]
+
+
+def test_every_tag_the_queue_adds_itself_has_a_label() -> None:
+    """A tag added to moderation.review.queue (an action queued, a score label) without a label
+    in api/words.py would show in English on French pages."""
+    from api import words
+    from moderation.review import queue
+
+    own = {str(action) for action in queue.QUEUED_ACTIONS} | set(queue.SCORE_TAGS)
+    assert set(words.TAGS) == own
