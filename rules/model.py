@@ -9,6 +9,9 @@ from rules.conditions import Condition, ScoreCompare, TextMatcher
 
 ACTIONS = ("approve", "remove", "review", "escalate")
 QUEUE_PRIORITIES = ("low", "normal", "high", "urgent")
+# Review items of a watched topic are tagged "topic:NAME" (moderation/review/queue.py); rules
+# may not use the prefix, or their items would join a topic incident's queue.
+TOPIC_TAG = "topic:"
 
 
 class RulesError(ValueError):

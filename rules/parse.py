@@ -24,7 +24,7 @@ from rules.conditions import (
     TextMatch,
     band_leaves,
 )
-from rules.model import ACTIONS, QUEUE_PRIORITIES, Rule, RulesError
+from rules.model import ACTIONS, QUEUE_PRIORITIES, TOPIC_TAG, Rule, RulesError
 from rules.text import words_regex, words_source
 from rules.yaml_lines import LineDict
 from vigie.settings import UI_LANGUAGES
@@ -282,6 +282,13 @@ def _action_and_tags(
         raise err("id", f"needs an 'action' ({', '.join(ACTIONS)}) or 'tags'")
     if action is not None and action not in ACTIONS:
         raise err("action", f"action {action!r} is not one of {', '.join(ACTIONS)}")
+    for tag in tags:
+        if tag.strip().lower().startswith(TOPIC_TAG):
+            raise err(
+                "tags",
+                f"tag {tag.strip()!r}: tags starting with {TOPIC_TAG!r} are Vigie's own (the "
+                "watched topics of VIGIE_ALERT_TOPICS, which alerts filter the queue by)",
+            )
     return action, tuple(t.strip() for t in tags)
 
 

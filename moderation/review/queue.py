@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 from moderation.models import Action, Comment, Decision
 from moderation.review.models import ItemStatus, ReviewItem
 from moderation.review.priority import priority
+from rules.model import TOPIC_TAG
 
 QUEUED_ACTIONS = (Action.REVIEW, Action.ESCALATE)
 _URL = re.compile(r"https?://\S+")
@@ -72,7 +73,6 @@ def enqueue(
 
 
 SCORE_TAGS = ("ironic", "toxic", "negative")
-TOPIC_TAG = "topic:"
 
 
 def topic_tag(topic: str) -> str:

@@ -33,6 +33,8 @@ BROKEN = [
     (RULE + "    when: {author_age_days: '< -1'}\n    action: remove\n", 4, "never negative"),
     (RULE + "    when: {toxicity: '> 0.5'}\n", 2, "needs an 'action'"),
     (RULE + "    action: remove\n", 2, "needs a 'when'"),
+    (RULE + "    when: {toxicity: '> 0.5'}\n    tags: [topic:launch]\n", 5, "Vigie's own"),
+    (RULE + "    when: {toxicity: '> 0.5'}\n    tags: [ok, Topic:x]\n", 5, "'Topic:x'"),
     ("rules:\n  - id: r\n    when: {toxicity: '> 0.5'}\n    action: remove\n", 2, "description"),
     (
         RULE + "    when: {toxicity: '> 0.5'}\n    action: approve\n    queue_priority: high\n",
