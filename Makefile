@@ -30,6 +30,8 @@ messages: $(VENV)/.installed
 		--project Vigie -o api/translations/messages.pot .
 	$(BIN)/pybabel update -i api/translations/messages.pot -d api/translations --no-wrap \
 		--ignore-obsolete
+	# Babel writes a placeholder bug address into the header; the project has none.
+	sed -i '/^"Report-Msgid-Bugs-To: /d' api/translations/*/LC_MESSAGES/messages.po
 
 compile-messages: $(VENV)/.installed
 	$(BIN)/pybabel compile -d api/translations --statistics

@@ -137,6 +137,14 @@ def term(value: Any, table: str = "phrase") -> str:
     return str(found) if found is not None else str(value)
 
 
+# A review item's queue priority (rules' `queue_priority`, rules.model.QUEUE_PRIORITIES).
+PRIORITIES = {
+    "low": _lp("priority", "low"),
+    "normal": _lp("priority", "normal"),
+    "high": _lp("priority", "high"),
+    "urgent": _lp("priority", "urgent"),
+}
+
 TABLES: dict[str, dict[str, Any]] = {
     "phrase": PHRASES,
     "action": ACTIONS,
@@ -147,6 +155,7 @@ TABLES: dict[str, dict[str, Any]] = {
     "kind": KINDS,
     "role": ROLES,
     "status": STATUSES,
+    "priority": PRIORITIES,
 }
 
 

@@ -469,3 +469,19 @@ def test_every_tag_the_queue_adds_itself_has_a_label() -> None:
 
     own = {str(action) for action in queue.QUEUED_ACTIONS} | set(queue.SCORE_TAGS)
     assert set(words.TAGS) == own
+
+
+def test_the_queue_priority_is_shown_in_french(api: FlaskClient, db: Session) -> None:
+    add_user(db, "mia")
+    urgent = add_item(db, review_priority="urgent")
+    plain = add_item(db)
+    db.commit()
+    api.set_cookie(COOKIE, "fr")
+    log_in(api, "mia")
+    page = api.get(f"/queue/items/{urgent.id}").get_data(as_text=True)
+    assert '<strong id="review-priority">urgente</strong>' in page
+    page = api.get(f"/queue/items/{plain.id}").get_data(as_text=True)
+    assert '<strong id="review-priority">normale</strong>' in page
+    api.set_cookie(COOKIE, "en")
+    page = api.get(f"/queue/items/{plain.id}").get_data(as_text=True)
+    assert '<strong id="review-priority">normal</strong>' in page
