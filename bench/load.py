@@ -99,8 +99,10 @@ def pg_database() -> Iterator[str]:
 def redis_db() -> Iterator[str]:
     """A Redis db number of this run's own, flushed afterwards: an empty one, or one a crashed
     run on this host left (claimed with a marker key naming this process: tests/redis_claim.py)."""
+    # A day: the TTL must outlast the longest soak (at two hours a longer one lost it), and a crashed
+    # run's claim does not wait for it: the next run sees its owner is gone and takes it over.
     url = claim_db(
-        REDIS_HOST, REDIS_PORT, range(15, 0, -1), LOAD_RUN_KEY, ttl=7200, require_empty=True
+        REDIS_HOST, REDIS_PORT, range(15, 0, -1), LOAD_RUN_KEY, ttl=86_400, require_empty=True
     )
     if url is None:
         raise SystemExit("no free Redis db number")

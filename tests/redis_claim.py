@@ -2,9 +2,10 @@
 
 A claim is a marker key in the db (`vigie-test-run` for a test run, `vigie-load-run` for
 bench/load.py) whose value names its owner: host, pid and the process's start time. The key
-has a TTL (an hour, two for the benchmark) as a last resort; but a run that crashed is not
-left holding its db until then: a later run on the same host sees that the owner is gone (no
-such pid, or a pid now used by a process started at another time) and takes the claim over.
+has a TTL (an hour; a day for the benchmark, whose soaks run for hours) as a last resort; but
+a run that crashed is not left holding its db until then: a later run on the same host sees
+that the owner is gone (no such pid, or a pid now used by a process started at another time)
+and takes the claim over.
 A claim from another host, or a marker "1" from a checkout before owners were recorded, is
 only freed by its TTL: whether its process is alive cannot be told from here.
 """
